@@ -1,0 +1,28 @@
+// End-to-end tests on the built app (vite preview), in Debian's Chromium with its WebGPU adapter.
+import { defineConfig, devices } from '@playwright/test';
+
+const PORT = 4180;
+
+export default defineConfig({
+	testDir: 'tests/e2e',
+	outputDir: 'test-results/e2e',
+	timeout: 120_000,
+	expect: { timeout: 15_000 },
+	workers: 1,
+	retries: 0,
+	use: {
+		baseURL: `http://127.0.0.1:${PORT}`,
+		trace: 'retain-on-failure',
+		launchOptions: {
+			executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+			args: ['--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update']
+		}
+	},
+	projects: [{ name: 'chromium', use: { ...devices['Desktop Chrome'] } }],
+	webServer: {
+		command: `node node_modules/vite/bin/vite.js preview --host 127.0.0.1 --port ${PORT} --strictPort`,
+		url: `http://127.0.0.1:${PORT}`,
+		reuseExistingServer: false,
+		timeout: 60_000
+	}
+});

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { BaseError, BundleError, InvalidRecordError, NotFoundError, StorageQuotaError, toUserError } from './errors';
+
+describe('BaseError', () => {
+	it('puts the short message, hint and details on separate lines and keeps the cause', () => {
+		const cause = new Error('low level');
+		const e = new BaseError('Could not save', { details: 'tx aborted', hint: 'Try again', cause });
+		expect(e.message).toBe('Could not save\n\nHint: Try again\nDetails: tx aborted');
+		expect(e.shortMessage).toBe('Could not save');
+		expect(e.cause).toBe(cause);
+		expect(e.name).toBe('BaseError');
+		expect(e).toBeInstanceOf(Error);
+	});
+
+	it('has only the short message when there is nothing else', () => {
+		const e = new NotFoundError('No such Datanet');
+		expect(e.message).toBe('No such Datanet');
+		expect(e.name).toBe('NotFoundError');
+		expect(e).toBeInstanceOf(BaseError);
+		expect('cause' in e && e.cause !== undefined).toBe(false);
+	});
+
+	it('subclasses carry their extra fields', () => {
+		expect(new InvalidRecordError('too-large', 'big').reason).toBe('too-large');
+		const b = new BundleError('bad', { badCids: ['bafy1'], details: 'bafy1 damaged' });
+		expect(b.badCids).toEqual(['bafy1']);
+		expect(b.message).toContain('bafy1 damaged');
+		expect(new BundleError('x').badCids).toEqual([]);
+	});
+});
+
+describe('toUserError', () => {
+	it('returns BaseErrors unchanged', () => {
+		const e = new NotFoundError('gone');
+		expect(toUserError(e)).toBe(e);
+	});
+
+	it('maps QuotaExceededError DOMExceptions to StorageQuotaError with a hint', () => {
+		const raw = new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+		const e = toUserError(raw);
+		expect(e).toBeInstanceOf(StorageQuotaError);
+		expect(e.hint).toMatch(/delete Datanets/);
+		expect(e.hint).toMatch(/export/);
+		expect(e.hint).toMatch(/Settings/);
+		expect(e.cause).toBe(raw);
+	});
+
+	it('wraps anything else as "Something went wrong" with the message as details', () => {
+		const raw = new TypeError('x is undefined');
+		const e = toUserError(raw);
+		expect(e).not.toBeInstanceOf(StorageQuotaError);
+		expect(e.shortMessage).toBe('Something went wrong');
+		expect(e.details).toBe('x is undefined');
+		expect(e.cause).toBe(raw);
+		expect(toUserError('plain string').details).toBe('plain string');
+	});
+});

@@ -1,0 +1,105 @@
+// Migration tests against Chromium's IndexedDB: data written in the version-1 shape must come through the upgrade to
+// the latest version with its counters (stats store, added by migration 2) backfilled and the contributor index usable.
+import { describe, expect, test } from 'vitest';
+import { DB_VERSION, closeLedgerDb, openLedgerDb } from './db';
+import { getStats } from './datanets';
+import { datanetSketches, putRecords } from './records';
+import { ALICE, BOB, datanetInput, freshDb, freshDbName, textRecord } from './test-fixtures';
+import type { Datanet, Hex, StoredRecord } from './schema';
+
+const A = ('0x' + 'aa'.repeat(32)) as Hex;
+const B = ('0x' + 'bb'.repeat(32)) as Hex;
+const EMPTY = ('0x' + 'ee'.repeat(32)) as Hex;
+
+function v1Datanet(id: Hex, name: string): Datanet {
+	return { ...datanetInput({ name }), id, createdAt: 1, updatedAt: 1 };
+}
+
+function v1Record(datanetId: Hex, seq: number, text: string, over: Partial<StoredRecord> = {}): StoredRecord {
+	return { ...textRecord(datanetId, text), seq, createdAt: 1000 + seq, updatedAt: 1000 + seq, ...over };
+}
+
+describe('migrations', () => {
+	test('a fresh open at the latest version creates every store and index, with no counters yet', async () => {
+		const db = await freshDb();
+		expect(db.version).toBe(DB_VERSION);
+		expect(DB_VERSION).toBe(2);
+		expect([...db.objectStoreNames].sort()).toEqual(['accounts', 'datanets', 'records', 'settings', 'sketches', 'stats']);
+		const tx = db.transaction('records');
+		expect([...tx.store.indexNames].sort()).toEqual(['byContributor', 'bySeq', 'bySig', 'byStatus']);
+		await tx.done;
+		expect(await db.count('stats')).toBe(0);
+	});
+
+	test('version 1 has no stats store and no contributor index', async () => {
+		const db = await freshDb(1);
+		expect(db.version).toBe(1);
+		expect(db.objectStoreNames.contains('stats')).toBe(false);
+		const tx = db.transaction('records');
+		expect(tx.store.indexNames.contains('byContributor')).toBe(false);
+		await tx.done;
+	});
+
+	test('upgrading 1 -> 2 backfills the counters from the stored records and keeps every record', async () => {
+		const name = freshDbName();
+		const v1 = await openLedgerDb(name, 1);
+		const records = [
+			v1Record(A, 0, 'first record of A', { contributor: ALICE, status: 'approved' }),
+			v1Record(A, 1, 'second record of A', { contributor: BOB, status: 'pending' }),
+			v1Record(A, 2, 'third record of A', { contributor: ALICE, status: 'pending', nearDupOf: 'bafkfake', nearDupJaccard: 0.92 }),
+			v1Record(A, 3, 'fourth record of A', { contributor: ALICE, status: 'rejected' }),
+			v1Record(A, 4, 'fifth record of A', { contributor: BOB, status: 'approved' }),
+			v1Record(B, 0, 'first record of B', { contributor: BOB, status: 'approved' }),
+			v1Record(B, 1, 'second record of B', { contributor: BOB, status: 'approved' })
+		];
+		const tx = v1.transaction(['datanets', 'records', 'sketches'], 'readwrite');
+		for (const d of [v1Datanet(A, 'A'), v1Datanet(B, 'B'), v1Datanet(EMPTY, 'Empty')]) void tx.objectStore('datanets').put(d);
+		for (const r of records) void tx.objectStore('records').put(r);
+		// Two sketch chunks of A, as two v1 imports would have written them.
+		void tx.objectStore('sketches').put({ datanetId: A, chunk: 0, cids: [records[0].cid], sigs: new Uint32Array(128).fill(7) });
+		void tx.objectStore('sketches').put({ datanetId: A, chunk: 1, cids: [records[1].cid], sigs: new Uint32Array(128).fill(8) });
+		await tx.done;
+		await closeLedgerDb(name);
+
+		const db = await openLedgerDb(name);
+		expect(db.version).toBe(DB_VERSION);
+		expect(await db.count('records')).toBe(records.length);
+
+		expect(await getStats(db, A)).toEqual({
+			datanetId: A,
+			total: 5,
+			nextSeq: 5,
+			byStatus: { approved: 2, pending: 2, rejected: 1 },
+			byContributor: { [ALICE]: 3, [BOB]: 2 },
+			nearDuplicates: 1,
+			sketchChunks: 2
+		});
+		expect(await getStats(db, B)).toMatchObject({ total: 2, nextSeq: 2, byStatus: { approved: 2, pending: 0, rejected: 0 }, byContributor: { [BOB]: 2 } });
+		// A Datanet without records still gets (empty) counters.
+		expect(await db.get('stats', EMPTY)).toMatchObject({ total: 0, nextSeq: 0, sketchChunks: 0 });
+
+		// The new contributor index pages one contributor's records of one Datanet in seq order.
+		const bobInA = await db.getAllFromIndex('records', 'byContributor', IDBKeyRange.bound([A, BOB, 0], [A, BOB, Infinity]));
+		expect(bobInA.map((r) => r.seq)).toEqual([1, 4]);
+		const bobInB = await db.getAllFromIndex('records', 'byContributor', IDBKeyRange.bound([B, BOB, 0], [B, BOB, Infinity]));
+		expect(bobInB.map((r) => r.seq)).toEqual([0, 1]);
+		expect(await db.countFromIndex('records', 'byContributor', IDBKeyRange.bound([B, ALICE, 0], [B, ALICE, Infinity]))).toBe(0);
+
+		// Writing after the upgrade continues the seq numbers and the sketch chunks instead of overwriting them.
+		const { stored } = await putRecords(db, A, [{ record: textRecord(A, 'a record added after the upgrade'), sketch: new Uint32Array(128).fill(9) }], 128);
+		expect(stored[0].seq).toBe(5);
+		const chunks = await datanetSketches(db, A);
+		expect(chunks.map((c) => [c.chunk, c.sigs[0]])).toEqual([[0, 7], [1, 8], [2, 9]]);
+		expect(await getStats(db, A)).toMatchObject({ total: 6, nextSeq: 6, sketchChunks: 3 });
+	});
+
+	test('an open version-1 connection does not block the upgrade: it is closed for the newer version', async () => {
+		const name = freshDbName();
+		const v1 = await openLedgerDb(name, 1);
+		const db = await openLedgerDb(name);
+		expect(db.version).toBe(DB_VERSION);
+		expect(db.objectStoreNames.contains('stats')).toBe(true);
+		// The old handle was closed by the `blocking` callback (it now refuses transactions).
+		expect(() => v1.transaction('datanets')).toThrow(/clos/);
+	});
+});

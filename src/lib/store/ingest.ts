@@ -1,0 +1,210 @@
+// The contribution pipeline behind every way records arrive (form, file import, bundle, demo data): canonicalise,
+// content-address, drop exact duplicates, flag near-duplicates, store in batches, then sign or verify authorship.
+// Storing comes first so nothing valid is lost; signing (about a millisecond a record) follows as its own phase.
+import type { LocalAccount } from 'viem';
+import { BaseError, InvalidRecordError, type InvalidReason } from '../core/errors';
+import { canonicalBytes, canonicalize, recordText, type RecordContent } from '../core/record';
+import { cidDigestHex, parseCid, recordCid } from '../core/cid';
+import { LshIndex, minhash } from '../core/minhash';
+import { signAuthorship, verifyAuthorship } from '../core/signature';
+import type { LedgerDatabase } from './db';
+import { datanetSketches, putRecords, recordCids, recordsWithSignature, setSignatures, type NewRecord } from './records';
+import type { Datanet, Hex, SignatureStatus } from './schema';
+
+/** One record on its way in: parsed content (or the parser's error) and who authored it. */
+export type IngestItem =
+	| { line: number; kind: string; fields: Record<string, unknown>; contributor?: string; signature?: Hex | null; createdAt?: number }
+	| { line: number; error: { reason: InvalidReason; message: string } };
+
+export type IngestIssue = { line: number; reason: InvalidReason; message: string; existingCid?: string };
+
+export type IngestProgress = {
+	phase: 'storing' | 'signing' | 'verifying' | 'done';
+	done: number; // items handled in this phase
+	total: number | null; // known for signing and verifying; bytes-based progress comes from `fraction`
+	fraction: number; // 0..1 of the whole job, for a progress bar
+	stored: number;
+	rejected: number;
+};
+
+export type IngestReport = {
+	stored: number;
+	duplicates: number;
+	nearDuplicates: number;
+	rejected: number;
+	issues: IngestIssue[]; // the first MAX_ISSUES problems, with line numbers
+	issuesTruncated: boolean;
+	signed: number;
+	verified: number;
+	invalidSignatures: number;
+	firstCids: string[]; // CIDs of the first stored records, for links in the report
+	ms: { storing: number; signing: number };
+};
+
+export type IngestOptions = {
+	source: string; // e.g. "animals.jsonl", "form", "bundle"
+	contributor: string; // author of items that do not name one
+	account?: LocalAccount; // signs records authored by it (sigStatus 'unsigned' -> 'valid')
+	verify?: boolean; // verify imported signatures right away (else they stay 'unverified')
+	batchSize?: number;
+	onProgress?: (p: IngestProgress) => void;
+	fraction?: () => number; // how far the input has been read, 0..1
+};
+
+export const MAX_ISSUES = 1000;
+
+/** Throws unless `contributor` may add records to the Datanet (policy 'allowlist'). */
+export function assertMayContribute(datanet: Datanet, contributor: string) {
+	const c = contributor.toLowerCase();
+	if (datanet.policy === 'allowlist' && c !== datanet.owner && !datanet.allowlist.includes(c)) {
+		throw new BaseError('This Datanet only accepts records from listed contributors.', {
+			details: `${contributor} is not on the allowlist of ${datanet.name}.`,
+			hint: "Ask the Datanet's owner to add your address."
+		});
+	}
+}
+
+/** Runs items through the pipeline into the Datanet and returns what happened to each of them. */
+export async function ingest(db: LedgerDatabase, datanet: Datanet, items: AsyncIterable<IngestItem> | Iterable<IngestItem>, opts: IngestOptions): Promise<IngestReport> {
+	assertMayContribute(datanet, opts.contributor);
+	const batchSize = opts.batchSize ?? 1000;
+	const report: IngestReport = {
+		stored: 0, duplicates: 0, nearDuplicates: 0, rejected: 0, issues: [], issuesTruncated: false,
+		signed: 0, verified: 0, invalidSignatures: 0, firstCids: [], ms: { storing: 0, signing: 0 }
+	};
+	const t0 = performance.now();
+	const known = new Map<string, number>(); // cid -> line (0 when stored before this import)
+	for (const cid of await recordCids(db, datanet.id)) known.set(cid, 0);
+	const lsh = new LshIndex();
+	let sketchSize = 0;
+	for (const chunk of await datanetSketches(db, datanet.id)) {
+		sketchSize = chunk.sigs.length / Math.max(1, chunk.cids.length);
+		chunk.cids.forEach((cid, i) => lsh.add(cid, chunk.sigs.subarray(i * sketchSize, (i + 1) * sketchSize)));
+	}
+	const issue = (i: IngestIssue) => {
+		report.rejected++;
+		if (report.issues.length < MAX_ISSUES) report.issues.push(i);
+		else report.issuesTruncated = true;
+	};
+	const progress = (phase: IngestProgress['phase'], done: number, total: number | null, fraction: number) =>
+		opts.onProgress?.({ phase, done, total, fraction, stored: report.stored, rejected: report.rejected });
+
+	let batch: { record: NewRecord; sketch: Uint32Array }[] = [];
+	let handled = 0;
+	const flush = async () => {
+		if (batch.length === 0) return;
+		const { stored } = await putRecords(db, datanet.id, batch, sketchSize);
+		report.stored += stored.length;
+		for (const r of stored) if (report.firstCids.length < 20) report.firstCids.push(r.cid);
+		batch = [];
+		progress('storing', handled, null, 0.8 * (opts.fraction?.() ?? 0));
+	};
+
+	for await (const item of items) {
+		handled++;
+		if ('error' in item) {
+			issue({ line: item.line, ...item.error });
+			continue;
+		}
+		let content: RecordContent;
+		try {
+			if (item.kind !== datanet.kind) {
+				throw new InvalidRecordError('wrong-fields', `Expected a ${datanet.kind} record, got ${item.kind}.`);
+			}
+			content = canonicalize(datanet.kind, item.fields);
+		} catch (e) {
+			if (e instanceof InvalidRecordError) issue({ line: item.line, reason: e.reason, message: e.shortMessage });
+			else throw e;
+			continue;
+		}
+		const cid = recordCid(canonicalBytes(content)).toString();
+		const before = known.get(cid);
+		if (before !== undefined) {
+			report.duplicates++;
+			const where = before > 0 ? `line ${before} of this import` : 'a stored record';
+			issue({ line: item.line, reason: 'duplicate', message: `Same content as ${where}.`, existingCid: cid });
+			continue;
+		}
+		known.set(cid, item.line);
+		const text = recordText(content);
+		const sketch = minhash(text);
+		sketchSize = sketch.length;
+		const near = lsh.findNear(sketch, 0.9);
+		lsh.add(cid, sketch);
+		if (near) report.nearDuplicates++;
+		const contributor = (item.contributor ?? opts.contributor).toLowerCase();
+		const signature = item.signature ?? null;
+		const ownRecord = opts.account && contributor === opts.account.address.toLowerCase();
+		const sigStatus: SignatureStatus = signature ? 'unverified' : ownRecord ? 'unsigned' : 'invalid';
+		batch.push({
+			record: {
+				datanetId: datanet.id, cid, content, search: text.toLowerCase(), contributor, signature, sigStatus,
+				status: initialStatus(datanet), nearDupOf: near?.id ?? null, nearDupJaccard: near?.jaccard ?? null,
+				source: `${opts.source}:${item.line}`, createdAt: item.createdAt
+			},
+			sketch
+		});
+		if (batch.length >= batchSize) await flush();
+	}
+	await flush();
+	report.ms.storing = performance.now() - t0;
+
+	const t1 = performance.now();
+	if (opts.account) report.signed = await signPending(db, datanet.id, opts.account, (done, total) => progress('signing', done, total, 0.8 + 0.2 * (done / Math.max(1, total))));
+	if (opts.verify) {
+		const v = await verifyPending(db, datanet.id, (done, total) => progress('verifying', done, total, 0.8 + 0.2 * (done / Math.max(1, total))));
+		report.verified = v.valid;
+		report.invalidSignatures = v.invalid;
+	}
+	report.ms.signing = performance.now() - t1;
+	progress('done', handled, handled, 1);
+	return report;
+}
+
+/** The review status a new record starts in: approved on arrival unless the Datanet is curated. */
+export function initialStatus(datanet: Datanet) {
+	return datanet.policy === 'curated' ? ('pending' as const) : ('approved' as const);
+}
+
+/** Signs every record of the Datanet that `account` authored and has not signed yet; returns how many it signed. */
+export async function signPending(db: LedgerDatabase, datanetId: Hex, account: LocalAccount, onProgress?: (done: number, total: number) => void) {
+	let done = 0;
+	const own = account.address.toLowerCase();
+	// Walk the unsigned records by seq: another account's unsigned records stay behind, and must not end the walk.
+	const unsignedFrom = (seq: number) => IDBKeyRange.bound([datanetId, 'unsigned', seq], [datanetId, 'unsigned', Infinity]);
+	for (let from = 0; ; ) {
+		const window = await db.getAllFromIndex('records', 'bySig', unsignedFrom(from), 256);
+		if (window.length === 0) return done;
+		from = window[window.length - 1].seq + 1;
+		const rows = window.filter((r) => r.contributor === own);
+		if (rows.length === 0) continue;
+		const results = [];
+		for (const r of rows) {
+			const cidDigest = cidDigestHex(parseCid(r.cid));
+			results.push({ cid: r.cid, signature: await signAuthorship(account, { datanetId, cidDigest }), sigStatus: 'valid' as const });
+		}
+		await setSignatures(db, datanetId, results);
+		done += rows.length;
+		onProgress?.(done, done + (await db.countFromIndex('records', 'bySig', unsignedFrom(from))));
+	}
+}
+
+/** Verifies every imported, not yet verified signature of the Datanet; returns counts of valid and invalid ones. */
+export async function verifyPending(db: LedgerDatabase, datanetId: Hex, onProgress?: (done: number, total: number) => void) {
+	const range = IDBKeyRange.bound([datanetId, 'unverified', 0], [datanetId, 'unverified', Infinity]);
+	const total = await db.countFromIndex('records', 'bySig', range);
+	let valid = 0;
+	let invalid = 0;
+	for (;;) {
+		const rows = await recordsWithSignature(db, datanetId, 'unverified', 128);
+		if (rows.length === 0) return { valid, invalid };
+		const results = [];
+		for (const r of rows) {
+			const ok = await verifyAuthorship({ datanetId, cidDigest: cidDigestHex(parseCid(r.cid)), contributor: r.contributor as Hex, signature: r.signature! });
+			ok ? valid++ : invalid++;
+			results.push({ cid: r.cid, sigStatus: ok ? ('valid' as const) : ('invalid' as const) });
+		}
+		await setSignatures(db, datanetId, results);
+		onProgress?.(valid + invalid, total);
+	}
+}

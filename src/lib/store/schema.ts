@@ -1,0 +1,80 @@
+// The IndexedDB schema of Ledgerlight: stored value types and the idb DBSchema.
+// Metadata (contributor, signature, status, timestamps) sits beside a record's content, never inside the hashed bytes.
+import type { DBSchema } from 'idb';
+import type { RecordContent, RecordKind } from '../core/record';
+
+export type Hex = `0x${string}`;
+export type AccessPolicy = 'open' | 'curated' | 'allowlist';
+export type RecordStatus = 'pending' | 'approved' | 'rejected';
+/** unsigned: authored here, signature not yet made; unverified: imported, not yet checked. */
+export type SignatureStatus = 'unsigned' | 'unverified' | 'valid' | 'invalid';
+
+export type Datanet = {
+	id: Hex; // bytes32, random at creation; signatures cover it
+	name: string;
+	summary: string;
+	description: string; // markdown, rendered sanitised
+	tags: string[];
+	license: string; // SPDX id
+	kind: RecordKind;
+	policy: AccessPolicy;
+	curators: string[]; // addresses, lowercase
+	allowlist: string[]; // addresses, lowercase (policy 'allowlist')
+	owner: string;
+	createdAt: number;
+	updatedAt: number;
+	demo?: boolean;
+};
+
+export type StoredRecord = {
+	datanetId: Hex;
+	cid: string;
+	seq: number; // insertion order within the Datanet, from 0: the virtual list pages by it
+	content: RecordContent;
+	search: string; // lowercased text for the filter
+	contributor: string; // lowercase address
+	signature: Hex | null;
+	sigStatus: SignatureStatus;
+	status: RecordStatus;
+	nearDupOf: string | null; // cid of a stored record with estimated Jaccard >= 0.9
+	nearDupJaccard: number | null;
+	createdAt: number;
+	updatedAt: number;
+	source: string | null; // "file.jsonl:12", "form", "bundle", "demo"
+};
+
+/** Per-Datanet counters kept in step with the records (added by migration 2). */
+export type DatanetStats = {
+	datanetId: Hex;
+	total: number;
+	nextSeq: number;
+	byStatus: Record<RecordStatus, number>;
+	byContributor: Record<string, number>;
+	nearDuplicates: number;
+	sketchChunks: number;
+};
+
+/** MinHash sketches of one write batch: sigs holds cids.length x SKETCH_SIZE values. One row per batch keeps
+ * imports fast (one put per thousand records) and reloading the near-duplicate index cheap. */
+export type SketchChunk = { datanetId: Hex; chunk: number; cids: string[]; sigs: Uint32Array };
+
+export type LocalAccountRow = { address: string; privateKey: Hex; label: string; createdAt: number };
+export type SettingRow = { key: string; value: unknown };
+
+export interface LedgerDB extends DBSchema {
+	datanets: { key: Hex; value: Datanet; indexes: { byUpdated: number } };
+	records: {
+		key: [Hex, string];
+		value: StoredRecord;
+		indexes: {
+			bySeq: [Hex, number];
+			byStatus: [Hex, RecordStatus, number];
+			byContributor: [Hex, string, number];
+			bySig: [Hex, SignatureStatus, number];
+		};
+	};
+	sketches: { key: [Hex, number]; value: SketchChunk };
+	stats: { key: Hex; value: DatanetStats };
+	accounts: { key: string; value: LocalAccountRow };
+	settings: { key: string; value: SettingRow };
+}

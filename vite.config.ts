@@ -1,0 +1,61 @@
+// Vite configuration: the app, its workers, and the two Vitest projects (unit in Node, browser in headless Chromium
+// with its WebGPU adapter). Cross-origin isolation headers are set by a small plugin because SvelteKit's preview
+// server ignores `preview.headers`.
+import { sveltekit } from '@sveltejs/kit/vite';
+import { playwright } from '@vitest/browser-playwright';
+import type { Plugin } from 'vite';
+import { defineConfig } from 'vitest/config';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+function crossOriginIsolation(): Plugin {
+	const setHeaders = (_req: unknown, res: { setHeader(k: string, v: string): void }, next: () => void) => {
+		res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+		res.setHeader('Cross-Origin-Embedder-Policy', 'credentialless');
+		next();
+	};
+	return {
+		name: 'ledgerlight:cross-origin-isolation',
+		configureServer: (server) => void server.middlewares.use(setHeaders),
+		configurePreviewServer: (server) => void server.middlewares.use(setHeaders)
+	};
+}
+
+export default defineConfig({
+	plugins: [sveltekit(), crossOriginIsolation()],
+	worker: { format: 'es' },
+	server: { host: '127.0.0.1', fs: { allow: ['workers'] } },
+	preview: { host: '127.0.0.1' },
+	test: {
+		projects: [
+			{
+				extends: true,
+				test: {
+					name: 'unit',
+					environment: 'node',
+					include: ['src/**/*.test.ts', 'scripts/**/*.test.ts'],
+					exclude: ['src/**/*.browser.test.ts']
+				}
+			},
+			{
+				extends: true,
+				test: {
+					name: 'browser',
+					include: ['src/**/*.browser.test.ts', 'workers/**/*.browser.test.ts'],
+					browser: {
+						enabled: true,
+						headless: true,
+						screenshotFailures: false,
+						provider: playwright({
+							launchOptions: {
+								executablePath: CHROMIUM,
+								args: ['--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update']
+							}
+						}),
+						instances: [{ browser: 'chromium' }]
+					}
+				}
+			}
+		]
+	}
+});
