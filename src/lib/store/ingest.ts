@@ -91,13 +91,20 @@ export async function ingest(db: LedgerDatabase, datanet: Datanet, items: AsyncI
 
 	let batch: { record: NewRecord; sketch: Uint32Array }[] = [];
 	let handled = 0;
+	// One batch is written while the next is parsed and hashed: IndexedDB does most of its work outside this thread,
+	// so the two overlap. Waiting for the previous write before starting the next keeps memory bounded and order fixed.
+	let writing: Promise<void> = Promise.resolve();
 	const flush = async () => {
+		await writing;
 		if (batch.length === 0) return;
-		const { stored } = await putRecords(db, datanet.id, batch, sketchSize);
-		report.stored += stored.length;
-		for (const r of stored) if (report.firstCids.length < 20) report.firstCids.push(r.cid);
+		const rows = batch;
 		batch = [];
-		progress('storing', handled, null, 0.8 * (opts.fraction?.() ?? 0));
+		writing = putRecords(db, datanet.id, rows, sketchSize).then(({ stored }) => {
+			report.stored += stored.length;
+			for (const r of stored) if (report.firstCids.length < 20) report.firstCids.push(r.cid);
+			progress('storing', handled, null, 0.8 * (opts.fraction?.() ?? 0));
+		});
+		writing.catch(() => {}); // awaited by the next flush; a failure must not also surface as unhandled
 	};
 
 	for await (const item of items) {
@@ -147,6 +154,7 @@ export async function ingest(db: LedgerDatabase, datanet: Datanet, items: AsyncI
 		if (batch.length >= batchSize) await flush();
 	}
 	await flush();
+	await writing;
 	report.ms.storing = performance.now() - t0;
 
 	const t1 = performance.now();

@@ -7,18 +7,37 @@ import type { Datanet, Hex, RecordStatus, SignatureStatus, StoredRecord } from '
 
 export type NewRecord = Omit<StoredRecord, 'seq' | 'createdAt' | 'updatedAt'> & { createdAt?: number };
 
+type NewRow = { record: NewRecord; sketch?: Uint32Array };
+
 /** Writes new records in one transaction, assigning consecutive seq numbers, with their MinHash sketches as one
  * chunk row; records whose CID is already stored in the Datanet are skipped and returned as `skipped`. */
 export async function putRecords(
 	db: LedgerDatabase,
 	datanetId: Hex,
-	rows: { record: NewRecord; sketch?: Uint32Array }[],
+	rows: NewRow[],
 	sketchSize = 0
 ): Promise<{ stored: StoredRecord[]; skipped: string[] }> {
+	// Optimistic first, without looking each CID up: ingest has already dropped the CIDs it knows, and a lookup per
+	// record costs about a quarter of the write. A CID that is stored after all (by another tab or worker) makes its
+	// `add` fail and the whole transaction roll back; the batch is then written again, checking every CID first.
+	try {
+		return await writeRecords(db, datanetId, rows, sketchSize, false);
+	} catch (e) {
+		if (!(typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'ConstraintError')) throw toUserError(e);
+	}
+	try {
+		return await writeRecords(db, datanetId, rows, sketchSize, true);
+	} catch (e) {
+		throw toUserError(e);
+	}
+}
+
+async function writeRecords(db: LedgerDatabase, datanetId: Hex, rows: NewRow[], sketchSize: number, checkStored: boolean) {
 	const tx = db.transaction(['records', 'sketches', 'stats'], 'readwrite');
+	const done = observed(tx.done);
 	const records = tx.objectStore('records');
 	const stats = (await tx.objectStore('stats').get(datanetId)) ?? emptyStats(datanetId);
-	const existing = await Promise.all(rows.map((r) => records.getKey([datanetId, r.record.cid])));
+	const existing = checkStored ? await Promise.all(rows.map((r) => records.getKey([datanetId, r.record.cid]))) : [];
 	const now = Date.now();
 	const stored: StoredRecord[] = [];
 	const skipped: string[] = [];
@@ -41,11 +60,7 @@ export async function putRecords(
 		writes.push(tx.objectStore('sketches').put(chunk));
 	}
 	writes.push(tx.objectStore('stats').put(stats));
-	try {
-		await Promise.all([...writes, tx.done]);
-	} catch (e) {
-		throw toUserError(e);
-	}
+	await Promise.all([...writes, done]);
 	return { stored, skipped };
 }
 
