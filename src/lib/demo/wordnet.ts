@@ -71,4 +71,4 @@ export function demoDatanetId(lexname: string): Hex {
 	return keccak256(toHex(`ledgerlight demo datanet ${lexname}`));
 }
 
-export const WORDNET_NOTICE = `WordNet 3.1 Copyright 2011 by Princeton University. All rights reserved. Used under the WordNet license, which permits use, copying and distribution with this notice. THIS SOFTWARE AND DATABASE IS PROVIDED "AS IS" AND PRINCETON UNIVERSITY MAKES NO REPRESENTATIONS OR WARRANTIES, EXPRESS OR IMPLIED.`;
+export const WORDNET_NOTICE = `WordNet 3.0 Copyright 2006 by Princeton University. All rights reserved. (WordNet 3.1 is distributed under the same license.) Use, copying and distribution are permitted under the WordNet license with this notice. THIS SOFTWARE AND DATABASE IS PROVIDED "AS IS" AND PRINCETON UNIVERSITY MAKES NO REPRESENTATIONS OR WARRANTIES, EXPRESS OR IMPLIED.`;

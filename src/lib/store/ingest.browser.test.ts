@@ -99,6 +99,18 @@ describe('ingest of a JSONL file', () => {
 		expect(row.nearDupOf).toBe(cidOf(BASE));
 	});
 
+	test('a write that fails while the next batch is being prepared stops the import with a BaseError', async () => {
+		const db = await freshDb();
+		const d = await createDatanet(db, datanetInput());
+		async function* items(): AsyncGenerator<IngestItem> {
+			for (let line = 1; line <= 6; line++) {
+				if (line === 4) db.close(); // the batch of lines 1-2 is on its way; every later transaction fails
+				yield { line, kind: 'text', fields: { text: `record ${line}` } };
+			}
+		}
+		await expect(ingest(db, d, items(), { source: 'gen', contributor: ALICE, batchSize: 2 })).rejects.toThrow(BaseError);
+	});
+
 	test('records of another kind are refused per item, not per import', async () => {
 		const db = await freshDb();
 		const d = await createDatanet(db, datanetInput({ kind: 'qa' }));
