@@ -213,6 +213,7 @@ async function main() {
 	const server = await createServer({
 		configFile: false,
 		root,
+		cacheDir: join(root, 'node_modules/.vite-bench-store'), // its own: the app's dev server and Vitest keep theirs
 		logLevel: 'warn',
 		plugins: [benchFiles(jsonl)],
 		optimizeDeps: { include: OPTIMIZE },
