@@ -83,7 +83,7 @@ describe('bundles', () => {
 		expect((error as BundleError).badCids).toEqual([target.cid]);
 		expect((error as BundleError).message).toContain(target.cid);
 		expect(await listDatanets(dst)).toEqual([]);
-		expect(await dst.count('records')).toBe(0);
+		expect(await dst.count('chunks')).toBe(0);
 		expect(await dst.count('stats')).toBe(0);
 	});
 

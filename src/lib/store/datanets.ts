@@ -91,11 +91,11 @@ export async function getStats(db: LedgerDatabase, id: Hex): Promise<DatanetStat
 
 /** Deletes a Datanet with all its records, sketches and counters. */
 export async function deleteDatanet(db: LedgerDatabase, id: Hex): Promise<void> {
-	const tx = db.transaction(['datanets', 'records', 'sketches', 'stats'], 'readwrite');
+	const tx = db.transaction(['datanets', 'chunks', 'sketches', 'stats'], 'readwrite');
 	const range = IDBKeyRange.bound([id], [id, []]);
 	await Promise.all([
 		tx.objectStore('datanets').delete(id),
-		tx.objectStore('records').delete(range),
+		tx.objectStore('chunks').delete(range),
 		tx.objectStore('sketches').delete(range),
 		tx.objectStore('stats').delete(id),
 		tx.done

@@ -1,9 +1,10 @@
-// Migration tests against Chromium's IndexedDB: data written in the version-1 shape must come through the upgrade to
-// the latest version with its counters (stats store, added by migration 2) backfilled and the contributor index usable.
+// Migration tests against Chromium's IndexedDB: data written in the version-1 shape must come through each upgrade:
+// counters backfilled (migration 2), records moved into chunk rows with every record, seq and status kept (migration 3).
+import type { IDBPDatabase } from 'idb';
 import { describe, expect, test } from 'vitest';
 import { DB_VERSION, closeLedgerDb, openLedgerDb } from './db';
 import { getStats } from './datanets';
-import { datanetSketches, putRecords } from './records';
+import { datanetSketches, getRecord, pageRecords, putRecords, recordsNeeding } from './records';
 import { ALICE, BOB, datanetInput, freshDb, freshDbName, textRecord } from './test-fixtures';
 import type { Datanet, Hex, StoredRecord } from './schema';
 
@@ -15,6 +16,9 @@ function v1Datanet(id: Hex, name: string): Datanet {
 	return { ...datanetInput({ name }), id, createdAt: 1, updatedAt: 1 };
 }
 
+/** The untyped handle: versions 1 and 2 had a `records` store that the current schema no longer names. */
+const legacy = (db: unknown) => db as IDBPDatabase<unknown>;
+
 function v1Record(datanetId: Hex, seq: number, text: string, over: Partial<StoredRecord> = {}): StoredRecord {
 	return { ...textRecord(datanetId, text), seq, createdAt: 1000 + seq, updatedAt: 1000 + seq, ...over };
 }
@@ -23,16 +27,16 @@ describe('migrations', () => {
 	test('a fresh open at the latest version creates every store and index, with no counters yet', async () => {
 		const db = await freshDb();
 		expect(db.version).toBe(DB_VERSION);
-		expect(DB_VERSION).toBe(2);
-		expect([...db.objectStoreNames].sort()).toEqual(['accounts', 'datanets', 'records', 'settings', 'sketches', 'stats']);
-		const tx = db.transaction('records');
-		expect([...tx.store.indexNames].sort()).toEqual(['byContributor', 'bySeq', 'bySig', 'byStatus']);
+		expect(DB_VERSION).toBe(3);
+		expect([...db.objectStoreNames].sort()).toEqual(['accounts', 'chunks', 'datanets', 'settings', 'sketches', 'stats']);
+		const tx = db.transaction('chunks');
+		expect([...tx.store.indexNames].sort()).toEqual(['byCid', 'byTodo']);
 		await tx.done;
 		expect(await db.count('stats')).toBe(0);
 	});
 
 	test('version 1 has no stats store and no contributor index', async () => {
-		const db = await freshDb(1);
+		const db = legacy(await freshDb(1));
 		expect(db.version).toBe(1);
 		expect(db.objectStoreNames.contains('stats')).toBe(false);
 		const tx = db.transaction('records');
@@ -40,9 +44,9 @@ describe('migrations', () => {
 		await tx.done;
 	});
 
-	test('upgrading 1 -> 2 backfills the counters from the stored records and keeps every record', async () => {
+	test('upgrading 1 -> 2 -> 3 backfills the counters, then moves every record into chunk rows', async () => {
 		const name = freshDbName();
-		const v1 = await openLedgerDb(name, 1);
+		const v1 = legacy(await openLedgerDb(name, 1));
 		const records = [
 			v1Record(A, 0, 'first record of A', { contributor: ALICE, status: 'approved' }),
 			v1Record(A, 1, 'second record of A', { contributor: BOB, status: 'pending' }),
@@ -61,29 +65,40 @@ describe('migrations', () => {
 		await tx.done;
 		await closeLedgerDb(name);
 
-		const db = await openLedgerDb(name);
-		expect(db.version).toBe(DB_VERSION);
-		expect(await db.count('records')).toBe(records.length);
+		const v2 = legacy(await openLedgerDb(name, 2));
+		expect(v2.version).toBe(2);
+		expect(await v2.count('records')).toBe(records.length);
 
-		expect(await getStats(db, A)).toEqual({
+		expect(await v2.get('stats', A)).toEqual({
 			datanetId: A,
 			total: 5,
 			nextSeq: 5,
 			byStatus: { approved: 2, pending: 2, rejected: 1 },
 			byContributor: { [ALICE]: 3, [BOB]: 2 },
+			bySig: { unsigned: 0, unverified: 0, valid: 0, invalid: 5, missing: 0 },
 			nearDuplicates: 1,
 			sketchChunks: 2
 		});
-		expect(await getStats(db, B)).toMatchObject({ total: 2, nextSeq: 2, byStatus: { approved: 2, pending: 0, rejected: 0 }, byContributor: { [BOB]: 2 } });
+		expect(await v2.get('stats', B)).toMatchObject({ total: 2, nextSeq: 2, byStatus: { approved: 2, pending: 0, rejected: 0 }, byContributor: { [BOB]: 2 } });
 		// A Datanet without records still gets (empty) counters.
-		expect(await db.get('stats', EMPTY)).toMatchObject({ total: 0, nextSeq: 0, sketchChunks: 0 });
+		expect(await v2.get('stats', EMPTY)).toMatchObject({ total: 0, nextSeq: 0, sketchChunks: 0 });
 
-		// The new contributor index pages one contributor's records of one Datanet in seq order.
-		const bobInA = await db.getAllFromIndex('records', 'byContributor', IDBKeyRange.bound([A, BOB, 0], [A, BOB, Infinity]));
+		// Version 2's contributor index pages one contributor's records of one Datanet in seq order.
+		const bobInA = (await v2.getAllFromIndex('records', 'byContributor', IDBKeyRange.bound([A, BOB, 0], [A, BOB, Infinity]))) as StoredRecord[];
 		expect(bobInA.map((r) => r.seq)).toEqual([1, 4]);
-		const bobInB = await db.getAllFromIndex('records', 'byContributor', IDBKeyRange.bound([B, BOB, 0], [B, BOB, Infinity]));
-		expect(bobInB.map((r) => r.seq)).toEqual([0, 1]);
-		expect(await db.countFromIndex('records', 'byContributor', IDBKeyRange.bound([B, ALICE, 0], [B, ALICE, Infinity]))).toBe(0);
+		expect(await v2.countFromIndex('records', 'byContributor', IDBKeyRange.bound([B, ALICE, 0], [B, ALICE, Infinity]))).toBe(0);
+		await closeLedgerDb(name);
+
+		// Version 3: the same records, in chunk rows, found by seq and by CID; the per-record store is gone.
+		const db = await openLedgerDb(name);
+		expect(db.version).toBe(DB_VERSION);
+		expect(db.objectStoreNames.contains('records' as never)).toBe(false);
+		const pageA = await pageRecords(db, A, 0, 10);
+		expect(pageA.map((r) => [r.seq, r.cid, r.status])).toEqual(records.slice(0, 5).map((r) => [r.seq, r.cid, r.status]));
+		expect((await pageRecords(db, B, 0, 10)).map((r) => r.cid)).toEqual([records[5].cid, records[6].cid]);
+		expect(await getRecord(db, A, records[2].cid)).toEqual(records[2]);
+		expect((await recordsNeeding(db, A, 'pending', 10)).map((r) => r.seq)).toEqual([1, 2]);
+		expect(await getStats(db, A)).toMatchObject({ total: 5, nextSeq: 5, byStatus: { approved: 2, pending: 2, rejected: 1 }, nearDuplicates: 1, sketchChunks: 2 });
 
 		// Writing after the upgrade continues the seq numbers and the sketch chunks instead of overwriting them.
 		const { stored } = await putRecords(db, A, [{ record: textRecord(A, 'a record added after the upgrade'), sketch: new Uint32Array(128).fill(9) }], 128);

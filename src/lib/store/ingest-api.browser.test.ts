@@ -40,7 +40,8 @@ test('the ingest worker adds a form record and imports a JSONL file as the local
 	const report = await api.importFile(file, d.id, { format: 'jsonl' }, Comlink.proxy((p: IngestProgress) => void progress.push(p)));
 	expect(report).toMatchObject({ stored: 2, signed: 2, duplicates: 1, rejected: 2 });
 	expect(report.issues.map((i) => [i.line, i.reason])).toEqual([[3, 'invalid-json'], [4, 'duplicate']]);
-	expect(progress.at(-1)).toMatchObject({ phase: 'done', fraction: 1 });
+	// Progress arrives on the callback's own port, so it may land just after the result: wait for the last event.
+	await expect.poll(() => progress.at(-1)).toMatchObject({ phase: 'done', fraction: 1 });
 
 	// The worker created the local account in the shared database; the page sees the same one and the records.
 	const { row } = await localAccount(db);

@@ -8,7 +8,7 @@ import { cidDigestHex, parseCid, recordCid } from '../core/cid';
 import { LshIndex, minhash } from '../core/minhash';
 import { signAuthorship, verifyAuthorship } from '../core/signature';
 import type { LedgerDatabase } from './db';
-import { datanetSketches, putRecords, recordCids, recordsWithSignature, setSignatures, type NewRecord } from './records';
+import { datanetSketches, putRecords, recordsNeeding, setSignatures, type NewRecord } from './records';
 import type { Datanet, Hex, SignatureStatus } from './schema';
 
 /** One record on its way in: parsed content (or the parser's error) and who authored it. */
@@ -73,13 +73,16 @@ export async function ingest(db: LedgerDatabase, datanet: Datanet, items: AsyncI
 		signed: 0, verified: 0, invalidSignatures: 0, firstCids: [], ms: { storing: 0, signing: 0 }
 	};
 	const t0 = performance.now();
+	// Every stored record has its sketch in a sketch row, so those rows also give every stored CID.
 	const known = new Map<string, number>(); // cid -> line (0 when stored before this import)
-	for (const cid of await recordCids(db, datanet.id)) known.set(cid, 0);
 	const lsh = new LshIndex();
 	let sketchSize = 0;
 	for (const chunk of await datanetSketches(db, datanet.id)) {
 		sketchSize = chunk.sigs.length / Math.max(1, chunk.cids.length);
-		chunk.cids.forEach((cid, i) => lsh.add(cid, chunk.sigs.subarray(i * sketchSize, (i + 1) * sketchSize)));
+		chunk.cids.forEach((cid, i) => {
+			known.set(cid, 0);
+			lsh.add(cid, chunk.sigs.subarray(i * sketchSize, (i + 1) * sketchSize));
+		});
 	}
 	const issue = (i: IngestIssue) => {
 		report.rejected++;
@@ -144,10 +147,10 @@ export async function ingest(db: LedgerDatabase, datanet: Datanet, items: AsyncI
 		const contributor = (item.contributor ?? opts.contributor).toLowerCase();
 		const signature = item.signature ?? null;
 		const ownRecord = opts.account && contributor === opts.account.address.toLowerCase();
-		const sigStatus: SignatureStatus = signature ? 'unverified' : ownRecord ? 'unsigned' : 'invalid';
+		const sigStatus: SignatureStatus = signature ? 'unverified' : ownRecord ? 'unsigned' : 'missing';
 		batch.push({
 			record: {
-				datanetId: datanet.id, cid, content, search: text.toLowerCase(), contributor, signature, sigStatus,
+				datanetId: datanet.id, cid, content, contributor, signature, sigStatus,
 				status: initialStatus(datanet), nearDupOf: near?.id ?? null, nearDupJaccard: near?.jaccard ?? null,
 				source: `${opts.source}:${item.line}`, createdAt: item.createdAt
 			},
@@ -192,35 +195,30 @@ export function initialStatus(datanet: Datanet) {
 
 /** Signs every record of the Datanet that `account` authored and has not signed yet; returns how many it signed. */
 export async function signPending(db: LedgerDatabase, datanetId: Hex, account: LocalAccount, onProgress?: (done: number, total: number) => void) {
-	let done = 0;
 	const own = account.address.toLowerCase();
-	// Walk the unsigned records by seq: another account's unsigned records stay behind, and must not end the walk.
-	const unsignedFrom = (seq: number) => IDBKeyRange.bound([datanetId, 'unsigned', seq], [datanetId, 'unsigned', Infinity]);
-	for (let from = 0; ; ) {
-		const window = await db.getAllFromIndex('records', 'bySig', unsignedFrom(from), 256);
-		if (window.length === 0) return done;
-		from = window[window.length - 1].seq + 1;
-		const rows = window.filter((r) => r.contributor === own);
-		if (rows.length === 0) continue;
+	// Only chunks marked as holding unsigned records are read; other accounts' unsigned records are left alone.
+	const mine = (await recordsNeeding(db, datanetId, 'unsigned', Infinity)).filter((r) => r.contributor === own);
+	let done = 0;
+	for (let i = 0; i < mine.length; i += 256) {
 		const results = [];
-		for (const r of rows) {
+		for (const r of mine.slice(i, i + 256)) {
 			const cidDigest = cidDigestHex(parseCid(r.cid));
 			results.push({ cid: r.cid, signature: await signAuthorship(account, { datanetId, cidDigest }), sigStatus: 'valid' as const });
 		}
 		await setSignatures(db, datanetId, results);
-		done += rows.length;
-		onProgress?.(done, done + (await db.countFromIndex('records', 'bySig', unsignedFrom(from))));
+		done += results.length;
+		onProgress?.(done, mine.length);
 	}
+	return done;
 }
 
 /** Verifies every imported, not yet verified signature of the Datanet; returns counts of valid and invalid ones. */
 export async function verifyPending(db: LedgerDatabase, datanetId: Hex, onProgress?: (done: number, total: number) => void) {
-	const range = IDBKeyRange.bound([datanetId, 'unverified', 0], [datanetId, 'unverified', Infinity]);
-	const total = await db.countFromIndex('records', 'bySig', range);
+	const total = (await db.get('stats', datanetId))?.bySig.unverified ?? 0;
 	let valid = 0;
 	let invalid = 0;
 	for (;;) {
-		const rows = await recordsWithSignature(db, datanetId, 'unverified', 128);
+		const rows = await recordsNeeding(db, datanetId, 'unverified', 128);
 		if (rows.length === 0) return { valid, invalid };
 		const results = [];
 		for (const r of rows) {

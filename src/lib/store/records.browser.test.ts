@@ -3,10 +3,10 @@
 import { describe, expect, test } from 'vitest';
 import { BaseError } from '../core/errors';
 import { createDatanet, getStats } from './datanets';
-import { filterRecords, getRecord, pageRecords, putRecords, recordsBySeq, recordsWithStatus, setStatus } from './records';
+import { filterRecords, getRecord, pageRecords, putRecords, recordsBySeq, recordsNeeding, setStatus } from './records';
 import { ALICE, BOB, CURATOR, OWNER, datanetInput, freshDb, textRecord } from './test-fixtures';
 import type { LedgerDatabase } from './db';
-import type { Datanet } from './schema';
+import { CHUNK_SIZE, type Datanet } from './schema';
 
 async function datanetWith(db: LedgerDatabase, texts: string[], over: Parameters<typeof datanetInput>[0] = {}) {
 	const d = await createDatanet(db, datanetInput(over));
@@ -138,7 +138,8 @@ describe('setStatus', () => {
 		expect((await getRecord(db, d.id, cids[0]))?.status).toBe('approved');
 		expect((await getRecord(db, d.id, cids[2]))?.status).toBe('rejected');
 		expect((await getStats(db, d.id)).byStatus).toEqual({ pending: 0, approved: 2, rejected: 1 });
-		expect((await recordsWithStatus(db, d.id, 'approved', 10)).map((r) => r.cid)).toEqual([cids[0], cids[1]]);
+		expect(Array.from(await filterRecords(db, d.id, { status: 'approved' }))).toEqual([0, 1]);
+		expect(await recordsNeeding(db, d.id, 'pending', 10)).toEqual([]);
 		// Unchanged and unknown records are not counted twice.
 		expect(await setStatus(db, d, [cids[0], 'bafk-not-stored'], 'approved', CURATOR)).toBe(0);
 		expect(await getStats(db, d.id)).toMatchObject({ total: 3, byStatus: { pending: 0, approved: 2, rejected: 1 }, byContributor: { [BOB]: 3 } });
@@ -152,5 +153,47 @@ describe('setStatus', () => {
 		);
 		expect((await getStats(db, d.id)).byStatus).toEqual({ pending: 3, approved: 0, rejected: 0 });
 		expect((await pageRecords(db, d.id, 0, 10)).map((r) => r.status)).toEqual(['pending', 'pending', 'pending']);
+	});
+});
+
+describe('chunk rows', () => {
+	test('records written in uneven batches fill rows of CHUNK_SIZE in seq order and page across row boundaries', async () => {
+		const db = await freshDb();
+		const d = await createDatanet(db, datanetInput());
+		const texts = Array.from({ length: 3 * CHUNK_SIZE + 17 }, (_, i) => `record number ${i}`);
+		for (let from = 0, size = 1; from < texts.length; from += size, size = size * 3 + 1) {
+			await putRecords(db, d.id, texts.slice(from, from + size).map((t) => ({ record: textRecord(d.id, t) })));
+		}
+		const rows = await db.getAll('chunks', IDBKeyRange.bound([d.id, 0], [d.id, Infinity]));
+		expect(rows.map((c) => c.records.length)).toEqual([CHUNK_SIZE, CHUNK_SIZE, CHUNK_SIZE, 17]);
+		rows.forEach((c) => c.records.forEach((r, i) => expect(r.seq).toBe(c.chunk * CHUNK_SIZE + i)));
+		const page = await pageRecords(db, d.id, CHUNK_SIZE - 2, 5);
+		expect(page.map((r) => r.content.fields.text)).toEqual(texts.slice(CHUNK_SIZE - 2, CHUNK_SIZE + 3));
+		const picked = await recordsBySeq(db, d.id, [3 * CHUNK_SIZE + 16, 0, CHUNK_SIZE]);
+		expect(picked.map((r) => r.seq)).toEqual([3 * CHUNK_SIZE + 16, 0, CHUNK_SIZE]);
+		expect((await getStats(db, d.id)).total).toBe(texts.length);
+	});
+
+	test('a CID stored in an earlier, full row is caught by the unique index and skipped on the checked retry', async () => {
+		const db = await freshDb();
+		const d = await createDatanet(db, datanetInput());
+		const first = Array.from({ length: CHUNK_SIZE }, (_, i) => ({ record: textRecord(d.id, `row zero ${i}`) }));
+		await putRecords(db, d.id, first);
+		const again = await putRecords(db, d.id, [{ record: textRecord(d.id, 'row zero 7') }, { record: textRecord(d.id, 'brand new') }]);
+		expect(again.skipped).toEqual([first[7].record.cid]);
+		expect(again.stored.map((r) => [r.seq, r.content.fields.text])).toEqual([[CHUNK_SIZE, 'brand new']]);
+		expect((await getStats(db, d.id)).total).toBe(CHUNK_SIZE + 1);
+	});
+
+	test('review and signature work is found through the to-do index, and rows lose their marker when done', async () => {
+		const db = await freshDb();
+		const d = await createDatanet(db, datanetInput({ policy: 'curated', curators: [CURATOR] }));
+		const rows = Array.from({ length: CHUNK_SIZE + 3 }, (_, i) => ({ record: { ...textRecord(d.id, `to review ${i}`), status: i % 100 === 0 ? ('pending' as const) : ('approved' as const) } }));
+		await putRecords(db, d.id, rows);
+		const pending = await recordsNeeding(db, d.id, 'pending', 10);
+		expect(pending.map((r) => r.seq)).toEqual([0, 100, 200]);
+		await setStatus(db, d, pending.map((r) => r.cid), 'approved', CURATOR);
+		expect(await recordsNeeding(db, d.id, 'pending', 10)).toEqual([]);
+		expect(await db.countFromIndex('chunks', 'byTodo', `${d.id}/pending`)).toBe(0);
 	});
 });

@@ -5,7 +5,7 @@ import { afterEach } from 'vitest';
 import { closeLedgerDb, openLedgerDb, type LedgerDatabase } from './db';
 import type { DatanetInput } from './datanets';
 import type { NewRecord } from './records';
-import { canonicalBytes, canonicalize, recordText } from '../core/record';
+import { canonicalBytes, canonicalize } from '../core/record';
 import { recordCid } from '../core/cid';
 import type { Hex } from './schema';
 
@@ -53,14 +53,13 @@ export function datanetInput(over: Partial<DatanetInput> = {}): DatanetInput {
 	};
 }
 
-/** Builds the NewRecord of a text record, as the pipeline would (CID of the canonical bytes, lowercased search text). */
+/** Builds the NewRecord of a text record, as the pipeline would (CID of the canonical bytes). */
 export function textRecord(datanetId: Hex, text: string, over: Partial<NewRecord> = {}): NewRecord {
 	const content = canonicalize('text', { text });
 	return {
 		datanetId,
 		cid: recordCid(canonicalBytes(content)).toString(),
 		content,
-		search: recordText(content).toLowerCase(),
 		contributor: ALICE,
 		signature: null,
 		sigStatus: 'invalid',
