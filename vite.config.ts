@@ -28,8 +28,15 @@ function crossOriginIsolation(): Plugin {
 	};
 }
 
+// Pre-bundled up front, so the first browser-test run after an install does not stop to re-optimise and reload.
+const OPTIMIZE = [
+	'idb', 'comlink', 'viem', 'viem/accounts', '@noble/hashes/sha2.js', 'multiformats/cid', 'multiformats/codecs/raw',
+	'multiformats/codecs/json', 'multiformats/hashes/hasher', '@ipld/car', 'marked', 'dompurify'
+];
+
 export default defineConfig({
 	plugins: [sveltekit(), crossOriginIsolation()],
+	optimizeDeps: { include: OPTIMIZE },
 	worker: { format: 'es' },
 	server: { host: '127.0.0.1', fs: { allow: ['workers'] } },
 	preview: { host: '127.0.0.1' },
