@@ -162,3 +162,23 @@ test('narrow screens: no horizontal scrolling at 360 px', async ({ browser }) =>
 	}
 	await ctx.close();
 });
+
+test('CSV import with a column-mapping step into a question-and-answer Datanet', async ({ page }) => {
+	await page.goto('/datanets/new');
+	await page.getByLabel('Name').fill('Bird quiz');
+	await page.getByLabel('Record kind').selectOption('qa');
+	await page.getByRole('button', { name: 'Create Datanet' }).click();
+	await expect(page.getByRole('heading', { level: 1, name: 'Bird quiz' })).toBeVisible();
+	await page.getByRole('link', { name: 'Import', exact: true }).click();
+	const csv = 'Prompt,Reply,Notes\n"Which bird hovers, facing the wind?",The kestrel,x\n"How do swifts sleep?","On the wing,\nduring migration",y\nNo answer here,,z\n';
+	await page.getByLabel(/^File/).setInputFiles({ name: 'quiz.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+	await page.getByLabel('question').selectOption('Prompt');
+	await page.getByLabel('answer').selectOption('Reply');
+	await page.getByRole('button', { name: 'Import quiz.csv' }).click();
+	const report = page.getByRole('region', { name: 'Import report' });
+	await expect(report).toContainText('2 records stored');
+	await expect(report.locator('tr.issue')).toHaveCount(1);
+	await expect(report.locator('tr.issue').first()).toContainText('5'); // the row starts on physical line 5
+	await page.getByRole('link', { name: 'Records', exact: true }).click();
+	await expect(page.getByRole('listitem').filter({ hasText: 'On the wing,' })).toBeVisible();
+});
