@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { CID } from 'multiformats/cid';
 import { base32 } from 'multiformats/bases/base32';
 import { describe, expect, it } from 'vitest';
-import { cidDigestHex, parseCid, recordCid, sha256, verifyBlock } from './cid';
+import { cidDigestHex, parseCid, recordCid, recordCidString, sha256, verifyBlock } from './cid';
 import { ParseError } from './errors';
-import { canonicalBytes, canonicalize } from './record';
+import { canonicalBytes, canonicalize, canonicalRecord } from './record';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 
@@ -46,6 +46,36 @@ describe('recordCid', () => {
 		expect(cid.code).toBe(0x55);
 		expect(cid.multihash.code).toBe(0x12);
 		expect(sha256.digest(utf8('x'))).not.toBeInstanceOf(Promise);
+	});
+});
+
+describe('recordCidString', () => {
+	it('equals recordCid(bytes).toString() and the independent computation on 3,000 inputs of every length', () => {
+		let seed = 99;
+		const next = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0);
+		for (let n = 0; n < 3000; n++) {
+			const bytes = new Uint8Array(n % 300);
+			for (let i = 0; i < bytes.length; i++) bytes[i] = next() >>> 24;
+			const s = recordCidString(bytes);
+			expect(s).toBe(recordCid(bytes).toString());
+			expect(s).toBe(referenceCid(bytes));
+		}
+	});
+
+	it('matches the pinned CIDs and parses back to the same CID', () => {
+		expect(recordCidString(utf8('hello'))).toBe('bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq');
+		const { bytes } = canonicalRecord('qa', { question: 'Capital of France?', answer: 'Paris' });
+		expect(recordCidString(bytes)).toBe('bafkreiayk7hu57vdxieqh4uluvypzxsiw3z6nkrpji2oc4xdqrc67bnjlu');
+		expect(parseCid(recordCidString(bytes)).equals(recordCid(bytes))).toBe(true);
+	});
+
+	it('leaves its input untouched and returns a fresh, independent string each call', () => {
+		const bytes = utf8('abc');
+		const a = recordCidString(bytes);
+		const b = recordCidString(utf8('abd'));
+		expect(a).not.toBe(b);
+		expect(recordCidString(bytes)).toBe(a);
+		expect(bytes).toEqual(utf8('abc'));
 	});
 });
 

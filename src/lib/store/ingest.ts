@@ -3,8 +3,8 @@
 // Storing comes first so nothing valid is lost; signing (about a millisecond a record) follows as its own phase.
 import type { LocalAccount } from 'viem';
 import { BaseError, InvalidRecordError, type InvalidReason } from '../core/errors';
-import { canonicalBytes, canonicalize, recordText, type RecordContent } from '../core/record';
-import { cidDigestHex, parseCid, recordCid } from '../core/cid';
+import { canonicalRecord, type CanonicalRecord } from '../core/record';
+import { cidDigestHex, parseCid, recordCidString } from '../core/cid';
 import { LshIndex, minhash } from '../core/minhash';
 import { signAuthorship, verifyAuthorship } from '../core/signature';
 import type { LedgerDatabase } from './db';
@@ -78,11 +78,10 @@ export async function ingest(db: LedgerDatabase, datanet: Datanet, items: AsyncI
 	const lsh = new LshIndex();
 	let sketchSize = 0;
 	for (const chunk of await datanetSketches(db, datanet.id)) {
-		sketchSize = chunk.sigs.length / Math.max(1, chunk.cids.length);
-		chunk.cids.forEach((cid, i) => {
-			known.set(cid, 0);
-			lsh.add(cid, chunk.sigs.subarray(i * sketchSize, (i + 1) * sketchSize));
-		});
+		if (chunk.cids.length === 0) continue;
+		sketchSize = chunk.sigs.length / chunk.cids.length;
+		for (const cid of chunk.cids) known.set(cid, 0);
+		lsh.addMany(chunk.cids, chunk.sigs, sketchSize);
 	}
 	const issue = (i: IngestIssue) => {
 		report.rejected++;
@@ -118,18 +117,19 @@ export async function ingest(db: LedgerDatabase, datanet: Datanet, items: AsyncI
 			issue({ line: item.line, ...item.error });
 			continue;
 		}
-		let content: RecordContent;
+		let canonical: CanonicalRecord;
 		try {
 			if (item.kind !== datanet.kind) {
 				throw new InvalidRecordError('wrong-fields', `Expected a ${datanet.kind} record, got ${item.kind}.`);
 			}
-			content = canonicalize(datanet.kind, item.fields);
+			canonical = canonicalRecord(datanet.kind, item.fields);
 		} catch (e) {
 			if (e instanceof InvalidRecordError) issue({ line: item.line, reason: e.reason, message: e.shortMessage });
 			else throw e;
 			continue;
 		}
-		const cid = recordCid(canonicalBytes(content)).toString();
+		const { content, bytes, text } = canonical;
+		const cid = recordCidString(bytes);
 		const before = known.get(cid);
 		if (before !== undefined) {
 			report.duplicates++;
@@ -138,11 +138,9 @@ export async function ingest(db: LedgerDatabase, datanet: Datanet, items: AsyncI
 			continue;
 		}
 		known.set(cid, item.line);
-		const text = recordText(content);
 		const sketch = minhash(text);
 		sketchSize = sketch.length;
-		const near = lsh.findNear(sketch, 0.9);
-		lsh.add(cid, sketch);
+		const near = lsh.findNearAndAdd(cid, sketch, 0.9);
 		if (near) report.nearDuplicates++;
 		const contributor = (item.contributor ?? opts.contributor).toLowerCase();
 		const signature = item.signature ?? null;
