@@ -2,7 +2,7 @@
 // nothing changed. Signing ~47,000 records takes a while, so each Datanet is built in its own child process, two at
 // a time (the machines have two cores).
 import { createHash } from 'node:crypto';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runnerImport } from 'vite';
@@ -32,6 +32,8 @@ async function main() {
 	const only = process.argv.indexOf('--only');
 	if (only > 0) return buildOne(process.argv[only + 1]);
 	mkdirSync(out, { recursive: true });
+	// The TypeScript sources are loaded through Vite, whose transform needs SvelteKit's generated tsconfig.
+	if (!existsSync(join(root, '.svelte-kit/tsconfig.json'))) spawnSync(process.execPath, [join(root, 'node_modules/@sveltejs/kit/svelte-kit.js'), 'sync'], { cwd: root, stdio: 'inherit' });
 	const s = stamp();
 	const indexPath = join(out, 'index.json');
 	if (existsSync(indexPath) && JSON.parse(readFileSync(indexPath, 'utf8')).stamp === s) {
