@@ -1,6 +1,6 @@
-// Vite configuration: the app, its workers, and the two Vitest projects (unit in Node, browser in headless Chromium
-// with its WebGPU adapter). Cross-origin isolation headers are set by a small plugin because SvelteKit's preview
-// server ignores `preview.headers`.
+// Vite configuration: the app, its workers, and the Vitest projects (unit in Node, integration in Node against a real
+// anvil, browser in headless Chromium with its WebGPU adapter). Cross-origin isolation headers are set by a small
+// plugin because SvelteKit's preview server ignores `preview.headers`.
 import { sveltekit } from '@sveltejs/kit/vite';
 import { playwright } from '@vitest/browser-playwright';
 import type { Plugin } from 'vite';
@@ -49,6 +49,18 @@ export default defineConfig({
 					environment: 'node',
 					include: ['src/**/*.test.ts', 'scripts/**/*.test.ts'],
 					exclude: ['src/**/*.browser.test.ts']
+				}
+			},
+			{
+				extends: true,
+				test: {
+					name: 'integration',
+					environment: 'node',
+					include: ['tests/integration/**/*.test.ts'],
+					globalSetup: ['tests/integration/global-setup.ts'],
+					fileParallelism: false,
+					testTimeout: 60_000,
+					hookTimeout: 180_000
 				}
 			},
 			{

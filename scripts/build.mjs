@@ -1,8 +1,11 @@
-// Builds the app: demo data first (skipped when up to date), then `vite build` into build/.
-import { ensureSetup, run } from './setup.mjs';
+// Builds the contracts (forge, offline through solc-js; cached), the demo data (skipped when up to date), then the app
+// with `vite build` into build/.
+import { join } from 'node:path';
+import { ensureSetup, root, run } from './setup.mjs';
 
 ensureSetup();
 // tsconfig.json extends .svelte-kit/tsconfig.json, which a fresh clone lacks until SvelteKit generates it.
 run('svelte-kit', ['sync']);
+run(join(root, 'node_modules/@foundry-rs/forge-linux-amd64/bin/forge'), ['build', '--quiet'], { cwd: join(root, 'contracts') });
 run('node', ['scripts/demo-data.mjs']);
 run('vite', ['build', '--logLevel', 'warn']);

@@ -28,6 +28,7 @@ interface Vm {
     function assume(bool condition) external pure;
     function label(address account, string calldata newLabel) external;
     function etch(address target, bytes calldata newRuntimeBytecode) external;
+    function cool(address target) external;
     function snapshotGasLastCall(string calldata name) external returns (uint256 gasUsed);
     function assertTrue(bool condition, string calldata error) external pure;
     function assertFalse(bool condition, string calldata error) external pure;

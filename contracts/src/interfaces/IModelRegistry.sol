@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+// IModelRegistry: models trained on Datanets, with their training-manifest root, weights hash and inference fee.
+// ownerAndFee and modelCount are the AttributionLedger's only dependencies; keep their signatures stable.
 pragma solidity ^0.8.24;
 
 /// @title IModelRegistry
@@ -22,6 +24,7 @@ interface IModelRegistry {
     error ModelDeprecatedAlready(uint256 modelId);
     error ModelNoDatanets();
     error ModelUnknownDatanet(uint64 datanetId);
+    error ModelDatanetsNotAscending(uint256 index);
     error ModelZeroWeightsHash();
     error ModelFeeTooHigh(uint256 fee);
 
@@ -37,7 +40,8 @@ interface IModelRegistry {
     event ModelFeeUpdated(uint256 indexed modelId, uint96 oldFee, uint96 newFee);
     event ModelDeprecated(uint256 indexed modelId);
 
-    /// @notice Registers a model; every Datanet id must exist in the DatanetRegistry. Returns the new model id (from 1).
+    /// @notice Registers a model owned by msg.sender; `datanetIds` must be strictly ascending (no duplicates) and each
+    /// must exist in the DatanetRegistry; the fee is at most MAX_FEE_PER_INFERENCE. Returns the new model id (from 1).
     function register(
         uint64[] calldata datanetIds,
         bytes32 trainingRoot,
@@ -46,7 +50,7 @@ interface IModelRegistry {
         uint96 feePerInference
     ) external returns (uint256 modelId);
 
-    /// @notice Owner only: sets the fee each inference pays.
+    /// @notice Owner only: sets the fee each inference pays (at most MAX_FEE_PER_INFERENCE); not once deprecated.
     function setFee(uint256 modelId, uint96 feePerInference) external;
 
     /// @notice Owner only: marks the model deprecated; it can no longer record inferences.
@@ -60,4 +64,10 @@ interface IModelRegistry {
 
     /// @notice Number of models registered so far (ids run 1..modelCount).
     function modelCount() external view returns (uint256);
+
+    /// @notice The highest fee per inference a model may ask, in wei of native OPEN.
+    function MAX_FEE_PER_INFERENCE() external view returns (uint96);
+
+    /// @notice The DatanetRegistry whose Datanets models name.
+    function datanetRegistry() external view returns (address);
 }

@@ -1,9 +1,13 @@
 // Migration tests against Chromium's IndexedDB: data written in the version-1 shape must come through each upgrade:
-// counters backfilled (migration 2), records moved into chunk rows with every record, seq and status kept (migration 3).
+// counters backfilled (migration 2), records moved into chunk rows with every record, seq and status kept (migration 3),
+// the outbox and the chain-read cache added beside untouched data (migration 4).
 import type { IDBPDatabase } from 'idb';
 import { describe, expect, test } from 'vitest';
 import { DB_VERSION, closeLedgerDb, openLedgerDb } from './db';
-import { getStats } from './datanets';
+import { getSetting, setSetting } from './accounts';
+import { appendCachedLogs } from './chainCache';
+import { createDatanet, getDatanet, getStats } from './datanets';
+import { addToOutbox, listOutbox } from './outbox';
 import { datanetSketches, getRecord, pageRecords, putRecords, recordsNeeding } from './records';
 import { ALICE, BOB, datanetInput, freshDb, freshDbName, textRecord } from './test-fixtures';
 import type { Datanet, Hex, StoredRecord } from './schema';
@@ -27,10 +31,11 @@ describe('migrations', () => {
 	test('a fresh open at the latest version creates every store and index, with no counters yet', async () => {
 		const db = await freshDb();
 		expect(db.version).toBe(DB_VERSION);
-		expect(DB_VERSION).toBe(3);
-		expect([...db.objectStoreNames].sort()).toEqual(['accounts', 'chunks', 'datanets', 'settings', 'sketches', 'stats']);
-		const tx = db.transaction('chunks');
-		expect([...tx.store.indexNames].sort()).toEqual(['byCid', 'byTodo']);
+		expect(DB_VERSION).toBe(4);
+		expect([...db.objectStoreNames].sort()).toEqual(['accounts', 'chainCache', 'chunks', 'datanets', 'outbox', 'settings', 'sketches', 'stats']);
+		const tx = db.transaction(['chunks', 'outbox']);
+		expect([...tx.objectStore('chunks').indexNames].sort()).toEqual(['byCid', 'byTodo']);
+		expect([...tx.objectStore('outbox').indexNames].sort()).toEqual(['byCreated', 'byStatus']);
 		await tx.done;
 		expect(await db.count('stats')).toBe(0);
 	});
@@ -89,7 +94,8 @@ describe('migrations', () => {
 		expect(await v2.countFromIndex('records', 'byContributor', IDBKeyRange.bound([B, ALICE, 0], [B, ALICE, Infinity]))).toBe(0);
 		await closeLedgerDb(name);
 
-		// Version 3: the same records, in chunk rows, found by seq and by CID; the per-record store is gone.
+		// Version 3 (opened at the latest, so every later migration runs too): the same records, in chunk rows, found
+		// by seq and by CID; the per-record store is gone.
 		const db = await openLedgerDb(name);
 		expect(db.version).toBe(DB_VERSION);
 		expect(db.objectStoreNames.contains('records' as never)).toBe(false);
@@ -106,6 +112,33 @@ describe('migrations', () => {
 		const chunks = await datanetSketches(db, A);
 		expect(chunks.map((c) => [c.chunk, c.sigs[0]])).toEqual([[0, 7], [1, 8], [2, 9]]);
 		expect(await getStats(db, A)).toMatchObject({ total: 6, nextSeq: 6, sketchChunks: 3 });
+	});
+
+	test('upgrading 3 -> 4 adds an empty outbox and chain-read cache and leaves Datanets, records and settings as they were', async () => {
+		const name = freshDbName();
+		const v3 = await openLedgerDb(name, 3);
+		expect(v3.objectStoreNames.contains('outbox')).toBe(false);
+		const datanet = await createDatanet(v3, datanetInput({ name: 'Before the outbox' }));
+		await putRecords(v3, datanet.id, [0, 1, 2].map((i) => ({ record: textRecord(datanet.id, `record ${i}`) })));
+		await setSetting(v3, 'network', 'local');
+		await closeLedgerDb(name);
+
+		const db = await openLedgerDb(name);
+		expect(db.version).toBe(4);
+		expect(await getDatanet(db, datanet.id)).toEqual(datanet);
+		expect((await pageRecords(db, datanet.id, 0, 10)).map((r) => r.content)).toEqual([0, 1, 2].map((i) => textRecord(datanet.id, `record ${i}`).content));
+		expect(await getStats(db, datanet.id)).toMatchObject({ total: 3, nextSeq: 3 });
+		expect(await getSetting(db, 'network', null)).toBe('local');
+		expect(await db.count('outbox')).toBe(0);
+		expect(await db.count('chainCache')).toBe(0);
+
+		// Both new stores work: an outbox entry found by status, a cache row by its compound key.
+		const { entry } = await addToOutbox(db, {
+			id: 'publish:1', kind: 'publish', label: 'Publish', chainId: 31337, from: ALICE as Hex, to: BOB as Hex, data: '0x'
+		});
+		expect(await listOutbox(db, { status: 'queued' })).toEqual([entry]);
+		await appendCachedLogs(db, { chainId: 31337, address: BOB, query: 'Credited' }, [], 10);
+		expect(await db.get('chainCache', [31337, BOB, 'Credited'])).toMatchObject({ scannedTo: 10, logs: [] });
 	});
 
 	test('an open version-1 connection does not block the upgrade: it is closed for the newer version', async () => {

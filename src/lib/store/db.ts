@@ -91,7 +91,16 @@ async function v3(db: AnyDB, tx: UpgradeTx) {
 	db.deleteObjectStore('records');
 }
 
-export const MIGRATIONS = [v1, v2, v3] as const;
+/** Version 4: the outbox of chain writes (found by status, listed by creation time) and the cache of chain reads, one
+ * row per (chain, contract, query). Both start empty; no earlier data changes. */
+function v4(db: AnyDB) {
+	const outbox = db.createObjectStore('outbox', { keyPath: 'id' });
+	outbox.createIndex('byStatus', ['status', 'createdAt']);
+	outbox.createIndex('byCreated', 'createdAt');
+	db.createObjectStore('chainCache', { keyPath: ['chainId', 'address', 'query'] });
+}
+
+export const MIGRATIONS = [v1, v2, v3, v4] as const;
 export const DB_VERSION = MIGRATIONS.length;
 
 /** Returns empty counters for a Datanet. */

@@ -78,6 +78,69 @@ export type RecordChunk = {
 	todo: string[]; // `${datanetId}/${state}` for each of pending, unsigned, unverified present: finds work quickly
 };
 
+
+/** Where a chain write stands. queued: waiting for its turn (or for a backoff to end); sending: handed to the wallet or
+ * signed locally, no broadcast known yet; sent: has a hash, waiting for the receipt and confirmations; rejected: the
+ * user declined in the wallet (waits for retry or cancel); failed: reverted or refused (retry makes a new
+ * transaction); confirmed and cancelled are final. */
+export type OutboxStatus = 'queued' | 'sending' | 'sent' | 'confirmed' | 'failed' | 'rejected' | 'cancelled';
+
+/** An error as the outbox keeps it: what the UI shows, JSON-safe. */
+export type OutboxErrorInfo = { shortMessage: string; details?: string; hint?: string };
+
+/** The part of a transaction receipt the UI shows; gas as a decimal string. */
+export type OutboxReceipt = { blockNumber: number; gasUsed: string; status: 'success' | 'reverted'; logs: number };
+
+/** One chain write (migration 4). `id` is the caller's idempotency key (`publish:<datanetId>:<root>`), so the same
+ * action is stored, and sent, once. */
+export type OutboxEntry = {
+	id: string;
+	kind: string; // publish, approve, register, inference, claim, stake, vote...
+	label: string; // for people: "Publish 120 records of WordNet nouns"
+	chainId: number;
+	from: Hex; // lowercase address
+	to: Hex; // lowercase address
+	data: Hex; // calldata, lowercase
+	value: string; // wei, decimal
+	createdAt: number;
+	updatedAt: number;
+	status: OutboxStatus;
+	attempts: number; // times it was handed to the wallet or the local signer
+	failures: number; // network failures in a row; the backoff grows with it; a step that succeeds resets it
+	nextAttemptAt: number; // ms since the epoch: the runner leaves the entry alone before this
+	hash?: Hex;
+	nonce?: number;
+	rawTx?: Hex; // signed locally, kept so a reload can broadcast the very same transaction again
+	error?: OutboxErrorInfo;
+	receipt?: OutboxReceipt;
+	confirmations: number;
+	meta?: unknown; // JSON the caller needs after confirmation (a batch's CIDs)
+};
+
+/** JSON values: what chain reads are cached as (bigints become decimal strings). */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** A decoded event log as cached; `bigints` lists the '/'-joined paths in `args` that held bigints, so they can be
+ * turned back. */
+export type CachedLog = {
+	blockNumber: number;
+	logIndex: number;
+	transactionHash: Hex;
+	eventName?: string;
+	args: JsonValue;
+	bigints?: string[];
+};
+
+/** The cached logs of one query on one contract (migration 4): every log up to `scannedTo` is here, in block order. */
+export type ChainCacheRow = {
+	chainId: number;
+	address: string; // lowercase contract address
+	query: string; // the event and its filter, as the reader names it
+	logs: CachedLog[];
+	scannedTo: number; // highest block fully scanned
+	updatedAt: number;
+};
+
 export interface LedgerDB extends DBSchema {
 	datanets: { key: Hex; value: Datanet; indexes: { byUpdated: number } };
 	chunks: { key: [Hex, number]; value: RecordChunk; indexes: { byCid: string; byTodo: string } };
@@ -85,4 +148,6 @@ export interface LedgerDB extends DBSchema {
 	stats: { key: Hex; value: DatanetStats };
 	accounts: { key: string; value: LocalAccountRow };
 	settings: { key: string; value: SettingRow };
+	outbox: { key: string; value: OutboxEntry; indexes: { byStatus: [OutboxStatus, number]; byCreated: number } };
+	chainCache: { key: [number, string, string]; value: ChainCacheRow };
 }
