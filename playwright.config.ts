@@ -1,4 +1,5 @@
-// End-to-end tests on the built app (vite preview), in Debian's Chromium with its WebGPU adapter.
+// End-to-end tests on the built app with its embedded local chain (scripts/serve.mjs: anvil + deployed contracts, a
+// fresh data directory per run), in Debian's Chromium with its WebGPU adapter.
 import { defineConfig, devices } from '@playwright/test';
 
 const PORT = 4180;
@@ -20,7 +21,7 @@ export default defineConfig({
 	},
 	projects: [{ name: 'chromium', use: { ...devices['Desktop Chrome'] } }],
 	webServer: {
-		command: `node node_modules/vite/bin/vite.js preview --host 127.0.0.1 --port ${PORT} --strictPort`,
+		command: `node scripts/serve.mjs --network local --port ${PORT} --data-dir test-results/e2e-chain`,
 		url: `http://127.0.0.1:${PORT}`,
 		reuseExistingServer: false,
 		timeout: 60_000

@@ -102,7 +102,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
 			process.exit(1);
 		}
 		console.log('src/lib/chain/abi.ts is up to date');
-	} else {
+	} else if (!existsSync(ABI_FILE) || readFileSync(ABI_FILE, 'utf8') !== text) {
 		writeFileSync(ABI_FILE, text);
 		console.log(`wrote src/lib/chain/abi.ts (${ABI_CONTRACTS.length} contracts)`);
 	}

@@ -24,6 +24,7 @@ export function startAnvil(opts = {}) {
 	const child = spawn(ANVIL, args, { stdio: ['ignore', 'pipe', 'pipe'] });
 	let log = '';
 	return new Promise((resolve, reject) => {
+		/** @param {Buffer | string} d */
 		const onData = (d) => {
 			log += String(d);
 			const m = /Listening on 127\.0\.0\.1:(\d+)/.exec(log);
@@ -37,12 +38,12 @@ export function startAnvil(opts = {}) {
 				process: child,
 				/** Stops anvil; with a state file, SIGINT lets it dump its state first. */
 				stop: () =>
-					new Promise((done) => {
+					/** @type {Promise<void>} */ (new Promise((done) => {
 						if (child.exitCode !== null) return done();
 						child.once('exit', () => done());
 						child.kill('SIGINT');
 						setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-					})
+					}))
 			});
 		};
 		child.stdout.on('data', onData);

@@ -17,7 +17,11 @@ export const LOCAL_DEV_WALLET_KEY = '0x59c6995e998f97a5a0044966f0945389dc9e86dae
 /** The 12 simulated demo contributors (the same keys as src/lib/core/signature.ts demoAccount). */
 export const DEMO_CONTRIBUTOR_KEYS = Array.from({ length: 12 }, (_, i) => keccak256(toHex(`ledgerlight demo contributor ${i}`)));
 
-/** Reads a contract's ABI and creation bytecode from forge's output. */
+/**
+ * Reads a contract's ABI and creation bytecode from forge's output.
+ * @param {string} name
+ * @returns {{ abi: import('viem').Abi, bytecode: `0x${string}` }}
+ */
 export function artifact(name, file = `${name}.sol`) {
 	const path = join(OUT, file, `${name}.json`);
 	if (!existsSync(path)) throw new Error(`No build output for ${name} at ${path}: run forge build in contracts/`);
@@ -25,6 +29,7 @@ export function artifact(name, file = `${name}.sol`) {
 	return { abi: j.abi, bytecode: j.bytecode.object };
 }
 
+/** @param {string} rpcUrl @param {`0x${string}`} key */
 function clients(rpcUrl, key) {
 	const transport = http(rpcUrl);
 	const account = privateKeyToAccount(key);
@@ -35,11 +40,15 @@ function clients(rpcUrl, key) {
 	};
 }
 
-/** Reads a `uint... internal constant NAME = value;` from contracts/src/GovernanceConfig.sol, the one config. */
+/**
+ * Reads a `uint... internal constant NAME = value;` from contracts/src/GovernanceConfig.sol, the one config.
+ * @param {string} name
+ */
 export function governanceConstant(name) {
 	const src = readFileSync(join(root, 'contracts/src/GovernanceConfig.sol'), 'utf8');
 	const m = new RegExp(`constant ${name} = ([0-9_]+)( (?:seconds|minutes|hours|days|weeks|ether))?;`).exec(src);
 	if (!m) throw new Error(`GovernanceConfig.sol has no constant ${name}`);
+	/** @type {Record<string, bigint>} */
 	const unit = { ' seconds': 1n, ' minutes': 60n, ' hours': 3600n, ' days': 86400n, ' weeks': 604800n, ' ether': 10n ** 18n };
 	return BigInt(m[1].replaceAll('_', '')) * (m[2] ? unit[m[2]] : 1n);
 }
@@ -71,18 +80,24 @@ export async function deployAll({ rpcUrl, deployerKey = LOCAL_DEPLOYER_KEY }) {
 	const { account, pub, wallet } = clients(rpcUrl, deployerKey);
 	const chain = { id: await pub.getChainId(), name: 'deploy', nativeCurrency: { name: 'Open', symbol: 'OPEN', decimals: 18 }, rpcUrls: { default: { http: [rpcUrl] } } };
 	let nonce = await pub.getTransactionCount({ address: account.address, blockTag: 'pending' });
+	/** @type {number | null} */
 	let firstBlock = null;
+	/** @param {`0x${string}`} hash */
 	const wait = async (hash) => {
 		const r = await pub.waitForTransactionReceipt({ hash, pollingInterval: 50 });
 		if (r.status !== 'success') throw new Error(`deployment transaction ${hash} reverted`);
 		firstBlock ??= Number(r.blockNumber);
 		return r;
 	};
+	/** @param {string} name @param {unknown[]} args @returns {Promise<`0x${string}`>} */
 	const deploy = async (name, args) => {
 		const { abi, bytecode } = artifact(name);
 		const hash = await wallet.deployContract({ abi, bytecode, args, chain, nonce: nonce++ });
-		return (await wait(hash)).contractAddress;
+		const address = (await wait(hash)).contractAddress;
+		if (!address) throw new Error(`deploying ${name} made no contract`);
+		return address;
 	};
+	/** @param {string} name @param {`0x${string}`} address @param {string} functionName @param {unknown[]} args */
 	const call = async (name, address, functionName, args) =>
 		wait(await wallet.writeContract({ address, abi: artifact(name).abi, functionName, args, chain, nonce: nonce++ }));
 
@@ -97,7 +112,8 @@ export async function deployAll({ rpcUrl, deployerKey = LOCAL_DEPLOYER_KEY }) {
 	const staking = await deploy('AgentStaking', [timelock, timelock]);
 
 	const roles = artifact('TimelockController').abi;
-	const role = (functionName) => pub.readContract({ address: timelock, abi: roles, functionName });
+	/** @param {string} functionName @returns {Promise<`0x${string}`>} */
+	const role = async (functionName) => /** @type {`0x${string}`} */ (await pub.readContract({ address: timelock, abi: roles, functionName }));
 	await call('TimelockController', timelock, 'grantRole', [await role('PROPOSER_ROLE'), governor]);
 	await call('TimelockController', timelock, 'grantRole', [await role('CANCELLER_ROLE'), governor]);
 	await call('TimelockController', timelock, 'renounceRole', [await role('DEFAULT_ADMIN_ROLE'), me]);
@@ -105,7 +121,7 @@ export async function deployAll({ rpcUrl, deployerKey = LOCAL_DEPLOYER_KEY }) {
 	return {
 		chainId: chain.id,
 		codeHash: codeHash(),
-		deployBlock: firstBlock,
+		deployBlock: firstBlock ?? 0,
 		deployer: me,
 		contracts: {
 			DatanetRegistry: datanets,
@@ -151,6 +167,7 @@ export async function fundAccounts({ rpcUrl, accounts, amount = parseEther('100'
 	const { account, pub, wallet } = clients(rpcUrl, LOCAL_DEPLOYER_KEY);
 	const chain = { id: await pub.getChainId(), name: 'fund', nativeCurrency: { name: 'Open', symbol: 'OPEN', decimals: 18 }, rpcUrls: { default: { http: [rpcUrl] } } };
 	let nonce = await pub.getTransactionCount({ address: account.address, blockTag: 'pending' });
+	/** @type {`0x${string}`[]} */
 	const hashes = [];
 	for (const to of accounts) {
 		if ((await pub.getBalance({ address: to })) > 0n) continue;

@@ -30,8 +30,8 @@ import { createViemSender, type SenderEntry } from '../../src/lib/chain/sender';
 const SOURCE = `// SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 contract Reverter {
-    error BatchNotPending(uint256 batchId, uint8 status);
-    function review(uint256 batchId) external payable { revert BatchNotPending(batchId, 2); }
+    error DatanetBatchNotPending(uint256 batchId, uint8 status);
+    function review(uint256 batchId) external payable { revert DatanetBatchNotPending(batchId, 2); }
     function plain() external pure { revert("plain reason"); }
 }
 contract Emitter {
@@ -200,7 +200,7 @@ describe('reverts and events on deployed contracts', () => {
 		const data = encodeFunctionData({ abi: parseAbi(['function review(uint256)']), args: [5n] });
 		const e = await sender.send(entry(account.address, { to: address, data, value: '0' })).catch((x) => x);
 		expect(e).toBeInstanceOf(ContractRevertError);
-		expect(e.errorName).toBe('BatchNotPending');
+		expect(e.errorName).toBe('DatanetBatchNotPending');
 		expect(e.args).toEqual([5n, 2]);
 		expect(e.shortMessage).toBe('This batch was already reviewed.');
 		expect(e.hint).toBe('Reload the Datanet to see its current status.');

@@ -24,7 +24,7 @@ import {
 } from './errors';
 import { localChain } from './networks';
 
-const abi = parseAbi(['error BatchNotPending(uint256 batchId, uint8 status)', 'error ModelNotOwner(uint256 modelId, address caller)']);
+const abi = parseAbi(['error DatanetBatchNotPending(uint256 batchId, uint8 status)', 'error ModelNotOwner(uint256 modelId, address caller)']);
 const TO = '0x00000000000000000000000000000000000000aa';
 const FROM = '0x00000000000000000000000000000000000000bb';
 
@@ -47,15 +47,15 @@ async function callError(rpcError: unknown): Promise<unknown> {
 
 describe('decodeRevert', () => {
 	it('names a custom error from its ABI and gives the table message and hint', () => {
-		const data = encodeErrorResult({ abi, errorName: 'BatchNotPending', args: [7n, 2] });
+		const data = encodeErrorResult({ abi, errorName: 'DatanetBatchNotPending', args: [7n, 2] });
 		const e = decodeRevert(data, abi);
 		expect(e).toBeInstanceOf(ContractRevertError);
 		expect(e).toBeInstanceOf(BaseError);
-		expect(e.errorName).toBe('BatchNotPending');
+		expect(e.errorName).toBe('DatanetBatchNotPending');
 		expect(e.args).toEqual([7n, 2]);
 		expect(e.shortMessage).toBe('This batch was already reviewed.');
 		expect(e.hint).toBe('Reload the Datanet to see its current status.');
-		expect(e.details).toBe('BatchNotPending(7, 2)');
+		expect(e.details).toBe('DatanetBatchNotPending(7, 2)');
 		expect(e.selector).toBe(data.slice(0, 10));
 	});
 
@@ -97,9 +97,9 @@ describe('toChainError', () => {
 	});
 
 	it('finds revert data a wallet nests as { data: { data } }', () => {
-		const data = encodeErrorResult({ abi, errorName: 'BatchNotPending', args: [1n, 1] });
+		const data = encodeErrorResult({ abi, errorName: 'DatanetBatchNotPending', args: [1n, 1] });
 		const e = toChainError({ code: -32603, message: 'Internal JSON-RPC error.', data: { code: 3, data } }, { abi });
-		expect((e as ContractRevertError).errorName).toBe('BatchNotPending');
+		expect((e as ContractRevertError).errorName).toBe('DatanetBatchNotPending');
 	});
 
 	it('turns a rejection in the wallet (4001) into UserRejectedError', async () => {

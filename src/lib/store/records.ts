@@ -4,7 +4,7 @@
 import { BaseError, toUserError } from '../core/errors';
 import { recordText } from '../core/record';
 import { chunkRecords, countRecord, emptyStats, makeChunk, type LedgerDatabase } from './db';
-import { CHUNK_SIZE, type ChunkRecord, type Datanet, type Hex, type RecordChunk, type RecordStatus, type SignatureStatus, type StoredRecord } from './schema';
+import { CHUNK_SIZE, type ChunkRecord, type Datanet, type Hex, type RecordAnchor, type RecordChunk, type RecordStatus, type SignatureStatus, type StoredRecord } from './schema';
 
 export type NewRecord = Omit<StoredRecord, 'seq' | 'createdAt' | 'updatedAt'> & { createdAt?: number };
 
@@ -216,6 +216,26 @@ export async function setSignatures(db: LedgerDatabase, datanetId: Hex, results:
 		r.sigStatus = res.sigStatus;
 		return true;
 	});
+}
+
+/** Stores where records are anchored (by CID): an anchor on the same chain replaces the earlier one. */
+export async function setAnchors(db: LedgerDatabase, datanetId: Hex, anchors: Map<string, RecordAnchor>): Promise<number> {
+	return updateRecords(db, datanetId, [...anchors.keys()], (r) => {
+		const anchor = anchors.get(r.cid)!;
+		const others = (r.anchors ?? []).filter((a) => a.chainId !== anchor.chainId);
+		r.anchors = [...others, anchor];
+		return true;
+	});
+}
+
+/** The approved records of a Datanet not yet anchored on `chainId`, in insertion order: what a batch publishes. */
+export async function unanchoredApproved(db: LedgerDatabase, datanetId: Hex, chainId: number): Promise<StoredRecord[]> {
+	const out: StoredRecord[] = [];
+	await forEachChunk(db, datanetId, (c) => {
+		for (const r of chunkRecords(c))
+			if (r.status === 'approved' && !r.anchors?.some((a) => a.chainId === chainId)) out.push(r);
+	});
+	return out;
 }
 
 /** Returns up to `limit` records, oldest first from seq `fromSeq`, that still need work of one kind: review

@@ -25,6 +25,7 @@ export type Datanet = {
 	createdAt: number;
 	updatedAt: number;
 	demo?: boolean;
+	onchain?: Record<string, OnchainDatanet>; // by chain id
 };
 
 export type StoredRecord = {
@@ -41,7 +42,14 @@ export type StoredRecord = {
 	createdAt: number;
 	updatedAt: number;
 	source: string | null; // "file.jsonl:12", "form", "bundle", "demo"
+	anchors?: RecordAnchor[]; // the batches (one per chain) that anchor this record onchain
 };
+
+/** Where a record is anchored: its batch on one chain and its StandardMerkleTree proof under the batch's root. */
+export type RecordAnchor = { chainId: number; batchId: number; root: Hex; proof: Hex[] };
+
+/** A Datanet as registered on one chain (`Datanet.onchain` is keyed by chain id). */
+export type OnchainDatanet = { datanetId: number; published: boolean };
 
 /** Per-Datanet counters kept in step with the records (added by migration 2). */
 export type DatanetStats = {
