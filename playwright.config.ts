@@ -2,7 +2,10 @@
 // fresh data directory per run), in Debian's Chromium with its WebGPU adapter.
 import { defineConfig, devices } from '@playwright/test';
 
-const PORT = 4180;
+const PORT = Number(process.env.E2E_PORT ?? 4180);
+/** The chain's data directory for this run; scripts/serve.mjs writes the app's chain.json there. */
+export const DATA_DIR = `test-results/e2e-chain-${PORT}`;
+export const CHAIN_JSON = `${DATA_DIR}/chain.json`;
 
 export default defineConfig({
 	testDir: 'tests/e2e',
@@ -21,7 +24,7 @@ export default defineConfig({
 	},
 	projects: [{ name: 'chromium', use: { ...devices['Desktop Chrome'] } }],
 	webServer: {
-		command: `node scripts/serve.mjs --network local --port ${PORT} --data-dir test-results/e2e-chain`,
+		command: `node scripts/serve.mjs --network local --port ${PORT} --data-dir ${DATA_DIR}`,
 		url: `http://127.0.0.1:${PORT}`,
 		reuseExistingServer: false,
 		timeout: 60_000

@@ -3,6 +3,7 @@
 // plugin because SvelteKit's preview server ignores `preview.headers`.
 import { sveltekit } from '@sveltejs/kit/vite';
 import { playwright } from '@vitest/browser-playwright';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
 
@@ -28,6 +29,24 @@ function crossOriginIsolation(): Plugin {
 	};
 }
 
+// /chain.json: the runtime chain configuration. `npm start` (scripts/serve.mjs) writes it into its data directory and
+// names it in LEDGERLIGHT_CHAIN_JSON, so it never lives in the build output; a static deployment ships its own file.
+function chainConfigFile(): Plugin {
+	type Res = { setHeader(k: string, v: string): void; end(body: string): void };
+	const serve = (req: { url?: string }, res: Res, next: () => void) => {
+		const file = process.env.LEDGERLIGHT_CHAIN_JSON;
+		if (!file || req.url?.split('?')[0] !== '/chain.json' || !existsSync(file)) return next();
+		res.setHeader('Content-Type', 'application/json');
+		res.setHeader('Cache-Control', 'no-store');
+		res.end(readFileSync(file, 'utf8'));
+	};
+	return {
+		name: 'ledgerlight:chain-config',
+		configureServer: (server) => void server.middlewares.use(serve),
+		configurePreviewServer: (server) => void server.middlewares.use(serve)
+	};
+}
+
 // Pre-bundled up front, so the first browser-test run after an install does not stop to re-optimise and reload.
 const OPTIMIZE = [
 	'idb', 'comlink', 'viem', 'viem/accounts', '@noble/hashes/sha2.js', 'multiformats/cid', 'multiformats/codecs/raw',
@@ -35,7 +54,7 @@ const OPTIMIZE = [
 ];
 
 export default defineConfig({
-	plugins: [sveltekit(), crossOriginIsolation()],
+	plugins: [sveltekit(), crossOriginIsolation(), chainConfigFile()],
 	optimizeDeps: { include: OPTIMIZE },
 	worker: { format: 'es' },
 	server: { host: '127.0.0.1', fs: { allow: ['workers'] } },

@@ -1,9 +1,9 @@
 // Serves the built app on 127.0.0.1 with its chain: on the local network it starts anvil (state kept in a data
-// directory), deploys the contracts once, funds the demo accounts and writes build/chain.json for the app to read at
-// startup; on a public network it starts no chain and the app uses that network's RPC and addresses from its config.
+// directory), deploys the contracts once, funds the demo accounts and writes <data-dir>/chain.json, which the server
+// answers as /chain.json for the app to read at startup; on a public network it starts no chain and the app uses that network's RPC and addresses from its config.
 // Ctrl-C stops everything it started (anvil dumps its state first).
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startAnvil } from './chain/anvil.mjs';
@@ -48,9 +48,14 @@ export async function serve({ network, port, dataDir }) {
 			throw e;
 		}
 	}
-	writeFileSync(join(root, 'build/chain.json'), JSON.stringify(config, null, '\t'));
+	// The config lives in the data directory, not the build output (a rebuild would delete it); the preview server
+	// answers it as /chain.json (vite.config.ts). A static deployment ships its own chain.json beside the app.
+	const chainJson = join(dataDir, 'chain.json');
+	mkdirSync(dataDir, { recursive: true });
+	writeFileSync(chainJson, JSON.stringify(config, null, '\t'));
 	const server = spawn(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], {
 		cwd: root,
+		env: { ...process.env, LEDGERLIGHT_CHAIN_JSON: chainJson },
 		stdio: ['ignore', 'pipe', 'inherit']
 	});
 	await new Promise((resolve, reject) => {
@@ -61,7 +66,7 @@ export async function serve({ network, port, dataDir }) {
 		server.kill('SIGTERM');
 		if (anvil) await anvil.stop();
 	};
-	return { url: `http://127.0.0.1:${port}/`, rpcUrl: anvil?.rpcUrl, stop, server, anvil };
+	return { url: `http://127.0.0.1:${port}/`, rpcUrl: anvil?.rpcUrl, chainJson, stop, server, anvil };
 }
 
 // As a script: `node scripts/serve.mjs [--network local] [--port 4173] [--data-dir .data]` (the e2e tests' server).

@@ -461,3 +461,51 @@ contract AgentStakingTest is Test {
         staking.setTreasury(AGENT);
     }
 }
+
+/// @notice Gas of bond ("stake") as a transaction would pay it: the measured call plus the 21,000 intrinsic gas and the
+/// calldata cost, with the staking contract cold. The measurement also counts the test's own CALL overhead (cold
+/// address, value transfer), so the asserted numbers are upper bounds.
+contract AgentStakingGasTest is Test {
+    event log_named_uint(string key, uint256 val);
+
+    AgentStaking internal staking;
+
+    address internal constant GOVERNANCE = address(0x7100);
+    address internal constant TREASURY = address(0x7200);
+    address internal constant AGENT = address(0xA6E1);
+
+    function setUp() public {
+        staking = new AgentStaking(GOVERNANCE, TREASURY);
+        vm.deal(AGENT, 1_000 ether);
+    }
+
+    function _calldataGas(bytes memory data) internal pure returns (uint256 gas) {
+        for (uint256 i; i < data.length; ++i) {
+            gas += data[i] == 0 ? 4 : 16;
+        }
+    }
+
+    function _txGasOfBond(uint256 amount) internal returns (uint256) {
+        bytes memory data = abi.encodeCall(staking.bond, ());
+        vm.cool(address(staking));
+        vm.prank(AGENT);
+        uint256 before = gasleft();
+        staking.bond{value: amount}();
+        uint256 used = before - gasleft();
+        return used + 21_000 + _calldataGas(data);
+    }
+
+    function test_bond_gasFirstBond() public {
+        uint256 gas = _txGasOfBond(10 ether);
+        emit log_named_uint("bond (first stake) tx gas (upper bound)", gas);
+        vm.assertLe(gas, 60_000, "first bond of an agent");
+    }
+
+    function test_bond_gasTopUp() public {
+        vm.prank(AGENT);
+        staking.bond{value: 10 ether}();
+        uint256 gas = _txGasOfBond(5 ether);
+        emit log_named_uint("bond (top-up) tx gas (upper bound)", gas);
+        vm.assertLe(gas, 40_000, "adding to a bond");
+    }
+}

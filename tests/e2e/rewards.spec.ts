@@ -2,6 +2,7 @@
 // published Datanet, a model with a fee, two attributed inferences crediting two demo contributors), then a contributor
 // sees the credits, claims through the dev wallet, and claims for the other contributor while paying the gas itself.
 // The chain may keep state between runs, so every amount is read from the chain rather than assumed.
+import { CHAIN_JSON } from '../../playwright.config';
 import { expect, test, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { createPublicClient, createWalletClient, http, keccak256, parseEther, parseEventLogs, toHex, type Address, type Hex } from 'viem';
@@ -17,7 +18,7 @@ type ChainJson = { rpcUrl: string; contracts: Record<'DatanetRegistry' | 'ModelR
 const FEE = parseEther('0.05');
 
 function chainClients() {
-	const config: ChainJson = JSON.parse(readFileSync(new URL('../../build/chain.json', import.meta.url), 'utf8'));
+	const config: ChainJson = JSON.parse(readFileSync(CHAIN_JSON, 'utf8'));
 	const chain = localChain(config.rpcUrl);
 	const pub = createPublicClient({ chain, transport: http(config.rpcUrl) });
 	const deployer = createWalletClient({ chain, transport: http(config.rpcUrl), account: privateKeyToAccount(LOCAL_DEPLOYER_KEY as Hex) });
@@ -73,8 +74,12 @@ async function claimable(account: Address) {
 
 /** Fails on horizontal scrolling and on controls smaller than 44 x 44 px inside the page's main content. */
 async function expectFitsPhone(page: Page, what: string) {
-	const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-	expect(overflow, `${what}: horizontal overflow`).toBeLessThanOrEqual(0);
+	const overflow = await page.evaluate(() => {
+		const width = document.documentElement.clientWidth;
+		const wide = [...document.body.querySelectorAll('*')].filter((el) => el.getBoundingClientRect().right > width + 0.5);
+		return { by: document.documentElement.scrollWidth - width, wide: wide.map((el) => el.outerHTML.slice(0, 80)).slice(-5) };
+	});
+	expect(overflow.by, `${what}: horizontal overflow from ${overflow.wide.join('\n')}`).toBeLessThanOrEqual(0);
 	const small = await page.locator('main').evaluate((main) =>
 		[...main.querySelectorAll('button, input, select, a.button')]
 			.map((el) => ({ el, r: el.getBoundingClientRect() }))
