@@ -2,7 +2,8 @@
 /// <reference lib="esnext" />
 /// <reference lib="webworker" />
 // The service worker: precaches the app shell (built assets, static files, prerendered pages) per version, serves
-// them cache-first so the app opens offline, and caches demo bundles the first time they are fetched. A new version
+// them cache-first so the app opens offline, caches demo bundles the first time they are fetched, and keeps the last
+// /chain.json (network first) so the outbox and chain reads still show offline. A new version
 // waits until the page asks it to take over ("update available - reload").
 import { build, files, prerendered, version } from '$service-worker';
 
@@ -39,6 +40,20 @@ async function respond(req: Request, url: URL): Promise<Response> {
 	const shell = await caches.open(SHELL);
 	const cached = await shell.match(url.pathname, { ignoreSearch: true });
 	if (cached) return cached;
+	if (url.pathname === '/chain.json') {
+		// Network first: the chain the app talks to can change between starts; offline, the last one known still lets the
+		// app show its outbox and cached chain reads.
+		const runtime = await caches.open(RUNTIME);
+		try {
+			const res = await fetch(req);
+			if (res.ok) await runtime.put(url.pathname, res.clone());
+			return res;
+		} catch (e) {
+			const hit = await runtime.match(url.pathname);
+			if (hit) return hit;
+			throw e;
+		}
+	}
 	if (url.pathname.startsWith('/demo/')) {
 		const runtime = await caches.open(RUNTIME);
 		const hit = await runtime.match(req);

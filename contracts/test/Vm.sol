@@ -17,6 +17,7 @@ interface Vm {
     function deal(address account, uint256 newBalance) external;
     function warp(uint256 newTimestamp) external;
     function roll(uint256 newHeight) external;
+    function chainId(uint256 newChainId) external;
     function expectRevert() external;
     function expectRevert(bytes4 revertData) external;
     function expectRevert(bytes calldata revertData) external;
@@ -37,7 +38,9 @@ interface Vm {
     function assertEq(address left, address right) external pure;
     function assertEq(address left, address right, string calldata error) external pure;
     function assertEq(bytes32 left, bytes32 right) external pure;
+    function assertEq(bytes32 left, bytes32 right, string calldata error) external pure;
     function assertEq(bool left, bool right) external pure;
+    function assertEq(bool left, bool right, string calldata error) external pure;
     function assertEq(string calldata left, string calldata right) external pure;
     function assertGe(uint256 left, uint256 right, string calldata error) external pure;
     function assertLe(uint256 left, uint256 right, string calldata error) external pure;
