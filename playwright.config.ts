@@ -24,7 +24,7 @@ export default defineConfig({
 	},
 	projects: [{ name: 'chromium', use: { ...devices['Desktop Chrome'] } }],
 	webServer: {
-		command: `node scripts/serve.mjs --network local --port ${PORT} --data-dir ${DATA_DIR}`,
+		command: `node scripts/serve.mjs --network local --port ${PORT} --rpc-port 0 --data-dir ${DATA_DIR}`,
 		url: `http://127.0.0.1:${PORT}`,
 		reuseExistingServer: false,
 		timeout: 60_000

@@ -13,15 +13,21 @@ import { privateKeyToAccount } from 'viem/accounts';
 const root = new URL('..', import.meta.url).pathname;
 export const NETWORKS = { local: 31337, 'openledger-testnet': 161201, openledger: 1612 };
 
-/** Parses `--network`, `--port` and `--data-dir` (defaults: local, 4173, .data). */
+/** Parses `--network`, `--port`, `--rpc-port` and `--data-dir` (defaults: local, 4173, 8545, .data). The local chain
+ * keeps one RPC port, so a wallet that added it keeps working after a restart; tests pass 0 for a free port. */
 export function serveOptions(argv) {
 	const { values } = parseArgs({
 		args: argv,
-		options: { network: { type: 'string', default: 'local' }, port: { type: 'string', default: process.env.PORT ?? '4173' }, 'data-dir': { type: 'string', default: join(root, '.data') } },
+		options: {
+			network: { type: 'string', default: 'local' },
+			port: { type: 'string', default: process.env.PORT ?? '4173' },
+			'rpc-port': { type: 'string', default: process.env.RPC_PORT ?? '8545' },
+			'data-dir': { type: 'string', default: join(root, '.data') }
+		},
 		allowPositionals: false
 	});
 	if (!(values.network in NETWORKS)) throw new Error(`Unknown network "${values.network}": use one of ${Object.keys(NETWORKS).join(', ')}`);
-	return { network: values.network, port: Number(values.port), dataDir: values['data-dir'] };
+	return { network: values.network, port: Number(values.port), rpcPort: Number(values['rpc-port']), dataDir: values['data-dir'] };
 }
 
 /** The demo and dev accounts the app offers on the local chain only (publicly known keys: never use them elsewhere). */
@@ -33,11 +39,13 @@ export function localDevAccounts() {
 }
 
 /** Starts the chain (local network only) and the app server; resolves to `{ url, stop }`. */
-export async function serve({ network, port, dataDir }) {
+export async function serve({ network, port, rpcPort = 0, dataDir }) {
 	let anvil = null;
 	let config = { network, chainId: NETWORKS[network] };
 	if (network === 'local') {
-		anvil = await startAnvil({ stateFile: join(dataDir, 'chain/state.json') });
+		anvil = await startAnvil({ port: rpcPort, stateFile: join(dataDir, 'chain/state.json') }).catch((e) => {
+			throw new Error(`The local chain could not start on port ${rpcPort}${/in use/i.test(String(e)) ? ' (the port is in use)' : ''}: pass --rpc-port <port> to use another.\n${e.message}`);
+		});
 		try {
 			const deployments = await ensureDeployed({ rpcUrl: anvil.rpcUrl, file: join(dataDir, 'chain/deployments.json') });
 			const devAccounts = localDevAccounts();
@@ -69,9 +77,13 @@ export async function serve({ network, port, dataDir }) {
 	return { url: `http://127.0.0.1:${port}/`, rpcUrl: anvil?.rpcUrl, chainJson, stop, server, anvil };
 }
 
-// As a script: `node scripts/serve.mjs [--network local] [--port 4173] [--data-dir .data]` (the e2e tests' server).
+// As a script: `node scripts/serve.mjs [--network local] [--port 4173] [--rpc-port 8545] [--data-dir .data]` (the e2e
+// tests' server).
 if (import.meta.url === `file://${process.argv[1]}`) {
-	const s = await serve(serveOptions(process.argv.slice(2)));
+	const s = await serve(serveOptions(process.argv.slice(2))).catch((e) => {
+		console.error(`\n${e.message}\n`);
+		process.exit(1);
+	});
 	console.log(`\nLedgerlight is running at ${s.url}  (Ctrl-C stops it)${s.rpcUrl ? `\nLocal chain (anvil): ${s.rpcUrl}` : ''}\n`);
 	let stopping = false;
 	const stop = async () => {
