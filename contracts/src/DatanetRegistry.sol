@@ -13,6 +13,12 @@ import {IDatanetRegistry} from "./interfaces/IDatanetRegistry.sol";
 /// @title DatanetRegistry
 /// @notice See IDatanetRegistry. No global admin: each Datanet is governed by its owner.
 contract DatanetRegistry is IDatanetRegistry, EIP712 {
+    /// @dev One contribution claim, packed in one slot.
+    struct Claim {
+        address contributor;
+        uint64 batchId;
+    }
+
     /// @notice EIP-712 type hash of a contributor's signed Contribution.
     bytes32 public constant CONTRIBUTION_TYPEHASH =
         keccak256("Contribution(uint64 datanetId,bytes32 cidDigest,uint256 nonce,uint256 deadline)");
@@ -23,7 +29,9 @@ contract DatanetRegistry is IDatanetRegistry, EIP712 {
     mapping(uint64 datanetId => mapping(address account => bool)) private _curators;
     mapping(uint64 datanetId => mapping(address account => bool)) private _allowed;
     mapping(uint256 batchId => Batch) private _batches;
-    mapping(bytes32 contributionId => address) private _contributors;
+    /// @dev Who claimed a contribution id, and the batch that claimed it: one slot. A claim made by a batch that
+    /// curators later rejected no longer counts (see _claimant), so curation protects authors from squatters.
+    mapping(bytes32 contributionId => Claim) private _claims;
     /// @dev Bit (nonce & 255) of word (nonce >> 8) is set once the nonce is used or revoked.
     mapping(address contributor => mapping(uint256 word => uint256 bits)) private _nonceBitmaps;
 
@@ -182,7 +190,7 @@ contract DatanetRegistry is IDatanetRegistry, EIP712 {
     {
         Batch storage batch = _batches[batchId];
         if (batch.status != BatchStatus.Approved) return false;
-        address registered = _contributors[contributionId(batch.datanetId, cidDigest)];
+        address registered = _claimant(contributionId(batch.datanetId, cidDigest));
         if (registered != address(0) && registered != contributor) return false;
         return MerkleProof.verifyCalldata(proof, batch.root, _leaf(cidDigest, contributor));
     }
@@ -194,7 +202,7 @@ contract DatanetRegistry is IDatanetRegistry, EIP712 {
 
     /// @inheritdoc IDatanetRegistry
     function contributorOf(bytes32 id) external view returns (address) {
-        return _contributors[id];
+        return _claimant(id);
     }
 
     /// @inheritdoc IDatanetRegistry
@@ -328,10 +336,19 @@ contract DatanetRegistry is IDatanetRegistry, EIP712 {
             revert DatanetInvalidSignature(contributor);
         }
         bytes32 id = contributionId(datanetId, item.cidDigest);
-        address existing = _contributors[id];
+        address existing = _claimant(id);
         if (existing != address(0)) revert DatanetContributionExists(id, existing);
-        _contributors[id] = contributor;
+        // Batch ids grow by one per batch transaction: 2^64 of them cannot happen, so the cast is exact.
+        // forge-lint: disable-next-line(unsafe-typecast)
+        _claims[id] = Claim({contributor: contributor, batchId: uint64(batchId)});
         emit ContributionRegistered(id, contributor, batchId, item.cidDigest, item.nonce);
+    }
+
+    /// @dev The contributor `id` is registered to, or the zero address when none is or its batch was rejected.
+    function _claimant(bytes32 id) private view returns (address) {
+        Claim memory claim = _claims[id];
+        if (claim.contributor == address(0) || _batches[claim.batchId].status == BatchStatus.Rejected) return address(0);
+        return claim.contributor;
     }
 
     /// @dev Marks `nonce` of `contributor` used, or reverts if it already is.

@@ -1218,14 +1218,23 @@ contract DatanetRegistryTest is DatanetFixture {
         vm.assertTrue(registry.verifyRecord(batchId, CID_A, alice, new bytes32[](0)), "a one-leaf root is the leaf");
     }
 
-    function test_submitSignedBatch_curatedIsPendingAndKeepsContributionsWhenRejected() public {
+    function test_submitSignedBatch_curatedIsPendingAndKeepsContributionsWhilePending() public {
         uint64 datanetId = _createPublished(CURATED);
         (uint256 batchId,,) = _relayAll(datanetId, _one(_item(ALICE_KEY, alice, datanetId, CID_A, 0, _deadline())));
         vm.assertEq(uint256(_status(batchId)), uint256(IDatanetRegistry.BatchStatus.Pending));
-        vm.prank(CURATOR);
-        registry.rejectBatch(batchId, REASON);
         bytes32 id = registry.contributionId(datanetId, CID_A);
-        vm.assertEq(registry.contributorOf(id), alice, "registered for good");
+        vm.assertEq(registry.contributorOf(id), alice, "claimed while pending");
+        IDatanetRegistry.SignedContribution[] memory again = _one(_item(BOB_KEY, bob, datanetId, CID_A, 0, _deadline()));
+        vm.expectRevert(abi.encodeWithSelector(IDatanetRegistry.DatanetContributionExists.selector, id, alice));
+        _relayAll(datanetId, again);
+    }
+
+    function test_submitSignedBatch_approvedClaimHoldsForGood() public {
+        uint64 datanetId = _createPublished(CURATED);
+        (uint256 batchId,,) = _relayAll(datanetId, _one(_item(ALICE_KEY, alice, datanetId, CID_A, 0, _deadline())));
+        vm.prank(CURATOR);
+        registry.approveBatch(batchId);
+        bytes32 id = registry.contributionId(datanetId, CID_A);
         IDatanetRegistry.SignedContribution[] memory again = _one(_item(BOB_KEY, bob, datanetId, CID_A, 0, _deadline()));
         vm.expectRevert(abi.encodeWithSelector(IDatanetRegistry.DatanetContributionExists.selector, id, alice));
         _relayAll(datanetId, again);
@@ -1623,23 +1632,25 @@ contract DatanetRegistryTest is DatanetFixture {
     /// @dev Registrations stand whatever curators decide (as IDatanetRegistry documents): a contribution id claimed
     /// in a batch that curators reject stays claimed, so the record's real author can never register it, and an
     /// approved batch crediting the author no longer verifies for it.
-    function test_submitSignedBatch_rejectedBatchKeepsTheContentIdClaimed() public {
+    function test_submitSignedBatch_rejectedBatchReleasesTheContentId() public {
         uint64 datanetId = _createPublished(CURATED);
         (uint256 squat,,) = _relayAll(datanetId, _one(_item(MALLORY_KEY, mallory, datanetId, CID_A, 0, _deadline())));
+        bytes32 id = registry.contributionId(datanetId, CID_A);
+        vm.assertEq(registry.contributorOf(id), mallory, "claimed while pending");
         vm.prank(CURATOR);
         registry.rejectBatch(squat, REASON);
-        bytes32 id = registry.contributionId(datanetId, CID_A);
-        vm.assertEq(registry.contributorOf(id), mallory, "the rejected batch's claim stands");
+        vm.assertEq(registry.contributorOf(id), address(0), "a rejected batch's claim lapses");
 
-        IDatanetRegistry.SignedContribution[] memory byAlice =
-            _one(_item(ALICE_KEY, alice, datanetId, CID_A, 0, _deadline()));
-        vm.expectRevert(abi.encodeWithSelector(IDatanetRegistry.DatanetContributionExists.selector, id, mallory));
-        _relayAll(datanetId, byAlice);
-
-        uint256 honest = _submit(alice, datanetId, DatanetRegistryTree.leaf(CID_A, alice), 1);
+        // The real author claims the content in a new batch, which curators approve: the record is hers.
+        IDatanetRegistry.SignedContribution memory byAlice = _item(ALICE_KEY, alice, datanetId, CID_A, 0, _deadline());
+        vm.expectEmit(address(registry));
+        emit IDatanetRegistry.ContributionRegistered(id, alice, squat + 1, CID_A, 0);
+        (uint256 honest,,) = _relayAll(datanetId, _one(byAlice));
+        vm.assertEq(registry.contributorOf(id), alice);
         vm.prank(CURATOR);
         registry.approveBatch(honest);
-        vm.assertFalse(registry.verifyRecord(honest, CID_A, alice, new bytes32[](0)), "Alice's record is not hers");
+        vm.assertTrue(registry.verifyRecord(honest, CID_A, alice, new bytes32[](0)), "Alice's record is hers");
+        vm.assertFalse(registry.verifyRecord(squat, CID_A, mallory, new bytes32[](0)), "the squat never verifies");
     }
 
     function test_submitSignedBatch_invalidatedNonceReverts() public {

@@ -13,8 +13,9 @@ pragma solidity ^0.8.24;
 /// Relayed batches carry each contributor's EIP-712 signature over
 /// Contribution(uint64 datanetId,bytes32 cidDigest,uint256 nonce,uint256 deadline) on the domain
 /// (name "Ledgerlight DatanetRegistry", version "1", chainId, this contract); each registers its contribution id
-/// keccak256(abi.encode(datanetId, cidDigest)) to the signer for good, whatever curators later decide, so the same
-/// content is never credited twice.
+/// keccak256(abi.encode(datanetId, cidDigest)) to the signer, so the same content is never credited twice. The claim
+/// holds while its batch is Pending or Approved; if curators reject that batch the claim lapses and the content can be
+/// claimed again (by its real author, when the rejected batch was a squatter's).
 interface IDatanetRegistry {
     /// @notice Who may submit batches, and whether they need review.
     enum Policy {
@@ -181,7 +182,7 @@ interface IDatanetRegistry {
     /// @notice keccak256(abi.encode(datanetId, cidDigest)): the id that stops the same content being credited twice.
     function contributionId(uint64 datanetId, bytes32 cidDigest) external pure returns (bytes32);
 
-    /// @notice Who registered `id` through a signed contribution, or the zero address.
+    /// @notice Who registered `id` through a signed contribution in a batch not rejected, or the zero address.
     function contributorOf(bytes32 id) external view returns (address);
 
     /// @notice Whether `contributor` has used or revoked `nonce`.
