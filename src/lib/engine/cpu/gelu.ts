@@ -1,0 +1,26 @@
+// GELU with the tanh approximation, as GPT-2: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+// The backward recomputes tanh from the input rather than storing it; dinp accumulates with +=.
+// Shapes: N elements (B*T*4C in the MLP).
+import type { Floats } from './floats';
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+const CUBE = 0.044715;
+
+/** Applies GELU elementwise. */
+export function geluForward(out: Floats /* (N) */, inp: Floats /* (N) */, N: number): void {
+	for (let i = 0; i < N; i++) {
+		const x = inp[i];
+		out[i] = 0.5 * x * (1 + Math.tanh(SQRT_2_OVER_PI * (x + CUBE * x * x * x)));
+	}
+}
+
+/** Backward of geluForward. */
+export function geluBackward(dinp: Floats /* (N) */, inp: Floats /* (N) */, dout: Floats /* (N) */, N: number): void {
+	for (let i = 0; i < N; i++) {
+		const x = inp[i];
+		const tanhOut = Math.tanh(SQRT_2_OVER_PI * (x + CUBE * x * x * x));
+		const sech2 = 1 - tanhOut * tanhOut;
+		const local = 0.5 * (1 + tanhOut) + 0.5 * x * sech2 * SQRT_2_OVER_PI * (1 + 3 * CUBE * x * x);
+		dinp[i] += local * dout[i];
+	}
+}
