@@ -1,0 +1,197 @@
+// The span index: every record's token ids concatenated with a separator (id = vocabSize) between records, their
+// suffix array, and the records' start offsets. Queries are binary searches over the suffix array; query ids must lie
+// below vocabSize, so no match can contain the separator and none crosses from one record into the next.
+import { BaseError } from '../../core/errors';
+import { MAX_SAIS_LENGTH, suffixArray } from './sais';
+
+/** Token storage: Uint16Array when vocabSize + 1 ids fit in 16 bits, Uint32Array otherwise. */
+export type TokenArray = Uint16Array | Uint32Array;
+
+/** Where an n-gram occurs: the record's index and the token offset inside that record. */
+export type Occurrence = { record: number; offset: number };
+
+export class SpanIndexError extends BaseError {
+	override name = 'SpanIndexError';
+}
+
+export type BuildSpanIndexParameters = {
+	/** Token ids of each record, in record order; every id lies in [0, vocabSize). */
+	records: readonly ArrayLike<number>[];
+	/** The tokenizer's vocabulary size; vocabSize itself is the separator id. */
+	vocabSize: number;
+};
+
+/** Concatenates the records' tokens with separators, builds the suffix array and returns the index. */
+export function buildSpanIndex({ records, vocabSize }: BuildSpanIndexParameters): SpanIndex {
+	if (!Number.isInteger(vocabSize) || vocabSize < 1 || vocabSize >= 2 ** 32 - 1) {
+		throw new SpanIndexError('The vocabulary size must be a positive integer below 2^32 - 1.', { details: String(vocabSize) });
+	}
+	let total = Math.max(0, records.length - 1);
+	for (const r of records) total += r.length;
+	if (total > MAX_SAIS_LENGTH) {
+		throw new SpanIndexError('The records are too large for one index.', { details: `${total} tokens; at most ${MAX_SAIS_LENGTH}`, hint: 'Split them into segments.' });
+	}
+	const tokens: TokenArray = vocabSize + 1 <= 65536 ? new Uint16Array(total) : new Uint32Array(total);
+	const recordStarts = new Uint32Array(records.length);
+	let p = 0;
+	for (let r = 0; r < records.length; r++) {
+		if (r > 0) tokens[p++] = vocabSize;
+		recordStarts[r] = p;
+		const record = records[r];
+		for (let i = 0; i < record.length; i++) {
+			const id = record[i];
+			if (id >>> 0 !== id || id >= vocabSize) {
+				throw new SpanIndexError('A token id lies outside the vocabulary.', { details: `record ${r}, offset ${i}: id ${id}; vocabulary size ${vocabSize}` });
+			}
+			tokens[p++] = id;
+		}
+	}
+	return new SpanIndex({ tokens, suffixArray: suffixArray(tokens, vocabSize + 1), recordStarts, vocabSize });
+}
+
+export type SpanIndexParts = { tokens: TokenArray; suffixArray: Int32Array; recordStarts: Uint32Array; vocabSize: number };
+
+export class SpanIndex {
+	readonly tokens: TokenArray;
+	readonly suffixArray: Int32Array;
+	/** Start offset of each record in `tokens`, ascending. */
+	readonly recordStarts: Uint32Array;
+	readonly vocabSize: number;
+	/** How often each id occurs in the records, for unigram probabilities. */
+	readonly unigramCounts: Uint32Array;
+	/** Number of record tokens (separators excluded). */
+	readonly tokenCount: number;
+
+	/** Wraps parts built by buildSpanIndex (or reloaded from storage) and counts unigrams. */
+	constructor({ tokens, suffixArray, recordStarts, vocabSize }: SpanIndexParts) {
+		if (suffixArray.length !== tokens.length) {
+			throw new SpanIndexError('The suffix array does not match the tokens.', { details: `${suffixArray.length} entries for ${tokens.length} tokens` });
+		}
+		this.tokens = tokens;
+		this.suffixArray = suffixArray;
+		this.recordStarts = recordStarts;
+		this.vocabSize = vocabSize;
+		this.unigramCounts = new Uint32Array(vocabSize);
+		let count = 0;
+		for (let i = 0; i < tokens.length; i++) {
+			const id = tokens[i];
+			if (id < vocabSize) {
+				this.unigramCounts[id]++;
+				count++;
+			}
+		}
+		this.tokenCount = count;
+	}
+
+	/** The number of records. */
+	get recordCount(): number {
+		return this.recordStarts.length;
+	}
+
+	/** Maps a token position in the concatenation to its record and offset. */
+	recordAt(position: number): Occurrence {
+		const starts = this.recordStarts;
+		let lo = 0;
+		let hi = starts.length;
+		while (lo < hi) {
+			const mid = (lo + hi) >>> 1;
+			if (starts[mid] <= position) lo = mid + 1;
+			else hi = mid;
+		}
+		return { record: lo - 1, offset: position - starts[lo - 1] };
+	}
+
+	/** Counts the occurrences of `ngram` in the records; an empty n-gram counts 0. */
+	count(ngram: ArrayLike<number>): number {
+		if (!this.isQueryable(ngram)) return 0;
+		const lo = this.lowerBound(ngram);
+		return this.upperBound(ngram, lo) - lo;
+	}
+
+	/** Returns up to `limit` occurrences of `ngram`: the first in suffix-array order, sorted by position. */
+	locate(ngram: ArrayLike<number>, limit: number): Occurrence[] {
+		if (!this.isQueryable(ngram) || limit <= 0) return [];
+		const lo = this.lowerBound(ngram);
+		const hi = Math.min(this.upperBound(ngram, lo), lo + limit);
+		const positions = Array.from(this.suffixArray.subarray(lo, hi)).sort((a, b) => a - b);
+		return positions.map((p) => this.recordAt(p));
+	}
+
+	/** The length of the longest prefix of query[i..] that occurs in the records, from one binary search. */
+	longestMatchAt(query: ArrayLike<number>, i: number): number {
+		let end = i;
+		while (end < query.length && isToken(query[end], this.vocabSize)) end++;
+		if (end === i) return 0;
+		// The suffixes sharing the longest prefix with query[i, end) sit on either side of its insertion point, and the
+		// search computes the common prefix with both neighbours on its way there.
+		const { lcpBefore, lcpAfter } = this.search(query, i, end - i);
+		return Math.max(lcpBefore, lcpAfter);
+	}
+
+	private isQueryable(ngram: ArrayLike<number>): boolean {
+		if (ngram.length === 0) return false;
+		for (let k = 0; k < ngram.length; k++) if (!isToken(ngram[k], this.vocabSize)) return false;
+		return true;
+	}
+
+	// First rank whose suffix is >= q, a suffix that starts with it counting as equal.
+	private lowerBound(q: ArrayLike<number>): number {
+		return this.search(q, 0, q.length).rank;
+	}
+
+	// First rank at or after `from` whose suffix is > q and does not start with it.
+	private upperBound(q: ArrayLike<number>, from: number): number {
+		const T = this.tokens;
+		const SA = this.suffixArray;
+		const n = T.length;
+		const m = q.length;
+		let lo = from;
+		let hi = n;
+		let lcpLo = 0;
+		let lcpHi = 0;
+		while (lo < hi) {
+			const mid = (lo + hi) >>> 1;
+			const p = SA[mid];
+			let k = lcpLo < lcpHi ? lcpLo : lcpHi;
+			while (k < m && p + k < n && T[p + k] === q[k]) k++;
+			if (k < m && p + k < n && T[p + k] > q[k]) {
+				hi = mid;
+				lcpHi = k;
+			} else {
+				lo = mid + 1;
+				lcpLo = k;
+			}
+		}
+		return lo;
+	}
+
+	// Binary search for the insertion point of q[qs, qs + m), skipping the prefix both bounds already share with it
+	// (Manber and Myers); also returns the common prefix length with the suffixes just before and at the point.
+	private search(q: ArrayLike<number>, qs: number, m: number): { rank: number; lcpBefore: number; lcpAfter: number } {
+		const T = this.tokens;
+		const SA = this.suffixArray;
+		const n = T.length;
+		let lo = 0;
+		let hi = n;
+		let lcpLo = 0;
+		let lcpHi = 0;
+		while (lo < hi) {
+			const mid = (lo + hi) >>> 1;
+			const p = SA[mid];
+			let k = lcpLo < lcpHi ? lcpLo : lcpHi;
+			while (k < m && p + k < n && T[p + k] === q[qs + k]) k++;
+			if (k === m || (p + k < n && T[p + k] > q[qs + k])) {
+				hi = mid;
+				lcpHi = k;
+			} else {
+				lo = mid + 1;
+				lcpLo = k;
+			}
+		}
+		return { rank: lo, lcpBefore: lcpLo, lcpAfter: lcpHi };
+	}
+}
+
+function isToken(id: number, vocabSize: number): boolean {
+	return id >= 0 && id < vocabSize;
+}
