@@ -31,7 +31,7 @@ function naiveLongestMatch(records: ArrayLike<number>[], query: ArrayLike<number
 
 const key = (o: Occurrence) => `${o.record}:${o.offset}`;
 
-// Compares count, locate (whole and limited) and longestMatchAt with the oracles for one query; returns the first
+// Compares count, locate (whole and limited), locateRecords and longestMatchAt with the oracles for one query; returns the first
 // disagreement, or '' (plain comparisons, since thousands of expect() calls would dominate the run time).
 function disagreement(records: ArrayLike<number>[], index: ReturnType<typeof buildSpanIndex>, query: ArrayLike<number>): string {
 	const where = `query [${Array.from(query)}]`;
@@ -40,10 +40,12 @@ function disagreement(records: ArrayLike<number>[], index: ReturnType<typeof bui
 	if (count !== expected.length) return `${where}: count ${count}, expected ${expected.length}`;
 	const all = index.locate(query, expected.length + 1).map(key).join(' ');
 	if (all !== expected.map(key).join(' ')) return `${where}: locate ${all}, expected ${expected.map(key).join(' ')}`;
-	if (expected.length > 1) {
-		const limited = index.locate(query, expected.length - 1).map(key);
-		const inOrder = limited.every((k, j) => j === 0 || expected.findIndex((o) => key(o) === limited[j - 1]) < expected.findIndex((o) => key(o) === k));
-		if (limited.length !== expected.length - 1 || !inOrder) return `${where}: limited locate ${limited.join(' ')}`;
+	for (const limit of [1, 2, 3, Math.max(1, expected.length - 1)]) {
+		const limited = index.locate(query, limit).map(key).join(' ');
+		if (limited !== expected.slice(0, limit).map(key).join(' ')) return `${where}: locate(${limit}) ${limited}`;
+		const firstPerRecord = expected.filter((o, j) => j === 0 || expected[j - 1].record !== o.record).slice(0, limit);
+		const records = index.locateRecords(query, limit).map(key).join(' ');
+		if (records !== firstPerRecord.map(key).join(' ')) return `${where}: locateRecords(${limit}) ${records}`;
 	}
 	for (let i = 0; i <= query.length; i++) {
 		const got = index.longestMatchAt(query, i);

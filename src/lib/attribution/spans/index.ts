@@ -90,15 +90,8 @@ export class SpanIndex {
 
 	/** Maps a token position in the concatenation to its record and offset. */
 	recordAt(position: number): Occurrence {
-		const starts = this.recordStarts;
-		let lo = 0;
-		let hi = starts.length;
-		while (lo < hi) {
-			const mid = (lo + hi) >>> 1;
-			if (starts[mid] <= position) lo = mid + 1;
-			else hi = mid;
-		}
-		return { record: lo - 1, offset: position - starts[lo - 1] };
+		const record = this.recordIndex(position);
+		return { record, offset: position - this.recordStarts[record] };
 	}
 
 	/** Counts the occurrences of `ngram` in the records; an empty n-gram counts 0. */
@@ -108,13 +101,20 @@ export class SpanIndex {
 		return this.upperBound(ngram, lo) - lo;
 	}
 
-	/** Returns up to `limit` occurrences of `ngram`: the first in suffix-array order, sorted by position. */
+	/** Returns the earliest `limit` occurrences of `ngram` (by record, then offset), in that order. */
 	locate(ngram: ArrayLike<number>, limit: number): Occurrence[] {
-		if (!this.isQueryable(ngram) || limit <= 0) return [];
-		const lo = this.lowerBound(ngram);
-		const hi = Math.min(this.upperBound(ngram, lo), lo + limit);
-		const positions = Array.from(this.suffixArray.subarray(lo, hi)).sort((a, b) => a - b);
-		return positions.map((p) => this.recordAt(p));
+		return this.earliest(ngram, limit, false);
+	}
+
+	/** Returns the first occurrence of `ngram` in each of the earliest `limit` records containing it, in record order. */
+	locateRecords(ngram: ArrayLike<number>, limit: number): Occurrence[] {
+		return this.earliest(ngram, limit, true);
+	}
+
+	/** The token ids of record `record` (a view into `tokens`). */
+	recordTokens(record: number): TokenArray {
+		const end = record + 1 < this.recordStarts.length ? this.recordStarts[record + 1] - 1 : this.tokens.length;
+		return this.tokens.subarray(this.recordStarts[record], end);
 	}
 
 	/** The length of the longest prefix of query[i..] that occurs in the records, from one binary search. */
@@ -126,6 +126,54 @@ export class SpanIndex {
 		// search computes the common prefix with both neighbours on its way there.
 		const { lcpBefore, lcpAfter } = this.search(query, i, end - i);
 		return Math.max(lcpBefore, lcpAfter);
+	}
+
+	// The earliest positions are chosen, not the first in suffix-array order, because that order depends on the text
+	// after each match (the next record among it), so a segmented index could not reproduce it. A small limit over a
+	// large range keeps a sorted list of at most `limit` positions and rejects most candidates with one comparison.
+	private earliest(ngram: ArrayLike<number>, limit: number, oncePerRecord: boolean): Occurrence[] {
+		if (!this.isQueryable(ngram) || limit <= 0) return [];
+		const lo = this.lowerBound(ngram);
+		const hi = this.upperBound(ngram, lo);
+		const SA = this.suffixArray;
+		let kept: number[];
+		if (hi - lo <= 8 * limit) {
+			const sorted = Array.from(SA.subarray(lo, hi)).sort((a, b) => a - b);
+			kept = oncePerRecord ? sorted.filter((p, j) => j === 0 || this.recordIndex(sorted[j - 1]) !== this.recordIndex(p)) : sorted;
+			kept.length = Math.min(kept.length, limit);
+		} else {
+			kept = [];
+			for (let r = lo; r < hi; r++) {
+				const p = SA[r];
+				if (kept.length === limit && p >= kept[limit - 1]) continue;
+				let j = kept.length;
+				while (j > 0 && kept[j - 1] > p) j--;
+				if (oncePerRecord) {
+					// Records are contiguous, so an occurrence already kept in p's record sits next to p's slot.
+					const record = this.recordIndex(p);
+					if (j > 0 && this.recordIndex(kept[j - 1]) === record) continue;
+					if (j < kept.length && this.recordIndex(kept[j]) === record) {
+						kept[j] = p;
+						continue;
+					}
+				}
+				kept.splice(j, 0, p);
+				if (kept.length > limit) kept.pop();
+			}
+		}
+		return kept.map((p) => this.recordAt(p));
+	}
+
+	private recordIndex(position: number): number {
+		const starts = this.recordStarts;
+		let lo = 0;
+		let hi = starts.length;
+		while (lo < hi) {
+			const mid = (lo + hi) >>> 1;
+			if (starts[mid] <= position) lo = mid + 1;
+			else hi = mid;
+		}
+		return lo - 1;
 	}
 
 	private isQueryable(ngram: ArrayLike<number>): boolean {

@@ -2,11 +2,18 @@
 // boundaries, do not cross a sentence end and are not contained in another such span; the rarest (lowest product of
 // unigram probabilities) ceil(0.05 L) of them are kept. Occurrence is closed under taking sub-spans, so the longest
 // qualifying span from each start is the only candidate there, and a sweep over starts finds the maximal ones.
-import { SpanIndexError, type SpanIndex } from './index';
+import { SpanIndexError } from './index';
 import type { Segmentation } from './tokenizer';
 
 /** A kept span: tokens [start, end) of the response, and the natural log of its unigram probability. */
 export type MatchSpan = { start: number; end: number; logProbability: number };
+
+/** What maximal spans need from an index (one SpanIndex or a segmented one). */
+export type SpanMatcher = {
+	longestMatchAt(query: ArrayLike<number>, i: number): number;
+	readonly unigramCounts: Uint32Array;
+	readonly tokenCount: number;
+};
 
 export type MaximalSpansParameters = {
 	/** The response's token ids. */
@@ -20,7 +27,7 @@ export type MaximalSpansParameters = {
 };
 
 /** Finds the response's maximal matching spans and returns the rarest of them in text order. */
-export function maximalSpans(index: SpanIndex, { tokens, segmentation, minLength = 1, keep }: MaximalSpansParameters): MatchSpan[] {
+export function maximalSpans(index: SpanMatcher, { tokens, segmentation, minLength = 1, keep }: MaximalSpansParameters): MatchSpan[] {
 	const L = tokens.length;
 	const { wordBoundary, sentenceEnd } = segmentation;
 	if (wordBoundary.length !== L + 1 || sentenceEnd.length !== L) {
@@ -55,7 +62,7 @@ export function maximalSpans(index: SpanIndex, { tokens, segmentation, minLength
 	return rarest.sort((a, b) => a.start - b.start);
 }
 
-function logUnigramProbability(index: SpanIndex, tokens: ArrayLike<number>, start: number, end: number): number {
+function logUnigramProbability(index: SpanMatcher, tokens: ArrayLike<number>, start: number, end: number): number {
 	let sum = 0;
 	for (let i = start; i < end; i++) sum += Math.log(index.unigramCounts[tokens[i]] / index.tokenCount);
 	return sum;

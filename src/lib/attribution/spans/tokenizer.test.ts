@@ -12,6 +12,8 @@ describe('byteTokenizer', () => {
 		expect(byteTokenizer.vocabSize).toBe(256);
 		expect(byteTokenizer.hash).toMatch(/^[0-9a-f]{64}$/);
 		expect(() => byteTokenizer.decode([256])).toThrow(TokenizerError);
+		const ids = byteTokenizer.encode('a b. c');
+		expect(byteTokenizer.segment(ids)).toEqual(byteSegmentation(ids));
 	});
 });
 

@@ -4,7 +4,8 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { BaseError } from '../../core/errors';
 
-/** What an index needs from a tokenizer: ids below vocabSize, and a hash that keys the indexes built with it. */
+/** What an index needs from a tokenizer: ids below vocabSize, a hash that keys the indexes built with it, and where
+ * spans may start and end. */
 export interface Tokenizer {
 	/** Every id is below this. */
 	readonly vocabSize: number;
@@ -14,6 +15,8 @@ export interface Tokenizer {
 	encode(text: string): Uint16Array | Uint32Array;
 	/** Turns token ids back into text. */
 	decode(ids: ArrayLike<number>): string;
+	/** Word boundaries and sentence ends of a token sequence. */
+	segment(ids: ArrayLike<number>): Segmentation;
 }
 
 /** Where spans may start and end over a text of L tokens: wordBoundary has L + 1 flags, sentenceEnd has L. */
@@ -44,7 +47,8 @@ export const byteTokenizer: Tokenizer = {
 			bytes[i] = id;
 		}
 		return decoder.decode(bytes);
-	}
+	},
+	segment: (ids) => byteSegmentation(ids)
 };
 
 const isWordByte = (b: number) => (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b >= 0x80;

@@ -1,0 +1,76 @@
+// A segment of the span index: a SpanIndex over some records' tokens, each record's CID, contributor and Datanet, and
+// the BM25 statistics of their words. Merging rebuilds from the token arrays: SA-IS is linear, so a rebuild costs about
+// what a suffix-array merge would, and it yields exactly the index built over all the records at once.
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { buildBm25Corpus, mergeBm25Corpora, type Bm25Corpus } from './bm25';
+import { buildSpanIndex, SpanIndex, SpanIndexError } from './index';
+import type { Tokenizer } from './tokenizer';
+
+/** Who a record came from: its content id, its contributor's address and its Datanet. */
+export type RecordMeta = { cid: string; contributor: string; datanetId: string };
+
+/** An approved record to index: its metadata and its text. */
+export type SourceRecord = RecordMeta & { text: string };
+
+/** One segment: the index over its records (local record numbers), their metadata and word statistics. */
+export type SpanSegment = {
+	readonly index: SpanIndex;
+	readonly records: readonly RecordMeta[];
+	readonly bm25: Bm25Corpus;
+	readonly tokenizerHash: string;
+};
+
+export type BuildSpanSegmentParameters = {
+	/** The records, in the order their positions will be numbered. */
+	records: readonly SourceRecord[];
+	/** The tokenizer whose ids the index holds. */
+	tokenizer: Tokenizer;
+};
+
+/** Tokenizes the records and builds a segment over them. */
+export function buildSpanSegment({ records, tokenizer }: BuildSpanSegmentParameters): SpanSegment {
+	const index = buildSpanIndex({ records: records.map((r) => tokenizer.encode(r.text)), vocabSize: tokenizer.vocabSize });
+	return {
+		index,
+		records: records.map(({ cid, contributor, datanetId }) => ({ cid, contributor, datanetId })),
+		bm25: buildBm25Corpus(records.map((r) => r.text)),
+		tokenizerHash: tokenizer.hash
+	};
+}
+
+/** One segment over a's records followed by b's, identical to a segment built over all of them. */
+export function mergeSegments(a: SpanSegment, b: SpanSegment): SpanSegment {
+	if (a.tokenizerHash !== b.tokenizerHash || a.index.vocabSize !== b.index.vocabSize) {
+		throw new SpanIndexError('Segments built with different tokenizers cannot be merged.', { details: `${a.tokenizerHash} / ${b.tokenizerHash}` });
+	}
+	const tokens = [a, b].flatMap(({ index }) => Array.from({ length: index.recordCount }, (_, r) => index.recordTokens(r)));
+	return {
+		index: buildSpanIndex({ records: tokens, vocabSize: a.index.vocabSize }),
+		records: [...a.records, ...b.records],
+		bm25: mergeBm25Corpora([a.bm25, b.bm25]),
+		tokenizerHash: a.tokenizerHash
+	};
+}
+
+/** A Datanet at one version. */
+export type DatanetVersion = { datanetId: string; version: number };
+
+export type SpanIndexKeyParameters = {
+	/** The Datanets whose records the index holds, in any order. */
+	datanetVersions: readonly DatanetVersion[];
+	/** The hash of the tokenizer the index was built with. */
+	tokenizerHash: string;
+};
+
+/** The storage key of an index: hex sha2-256 over the sorted Datanet versions and the tokenizer hash. */
+export function spanIndexKey({ datanetVersions, tokenizerHash }: SpanIndexKeyParameters): string {
+	const sorted = [...datanetVersions].sort((x, y) => (x.datanetId < y.datanetId ? -1 : x.datanetId > y.datanetId ? 1 : 0));
+	for (let i = 0; i < sorted.length; i++) {
+		const { datanetId, version } = sorted[i];
+		if (!Number.isSafeInteger(version) || version < 0) throw new SpanIndexError('A Datanet version must be a non-negative integer.', { details: `${datanetId}: ${version}` });
+		if (i > 0 && sorted[i - 1].datanetId === datanetId) throw new SpanIndexError('A Datanet is listed twice.', { details: datanetId });
+	}
+	const canonical = JSON.stringify({ datanets: sorted.map((d) => [d.datanetId, d.version]), tokenizer: tokenizerHash });
+	return bytesToHex(sha256(new TextEncoder().encode(canonical)));
+}
