@@ -2,7 +2,7 @@
 // the backward keeps the pre-softmax gradient in a caller-provided (B,NH,T,T) scratch buffer so that queries and
 // keys/values are written by separate passes, each output by one invocation. dinp accumulates with +=.
 // Shapes: B batch, T time, C channels, NH heads, hs = C/NH; inp packs q|k|v along its last axis.
-import type { KernelCache } from './kernels';
+import type { GPUTensor, KernelCache } from './kernels';
 import attentionForwardWgsl from './attentionForward.wgsl?raw';
 import attentionKeyValueBackwardWgsl from './attentionKeyValueBackward.wgsl?raw';
 import attentionQueryBackwardWgsl from './attentionQueryBackward.wgsl?raw';
@@ -12,16 +12,16 @@ const WORKGROUP = 64;
 
 /** Buffers of the backward pass. */
 export type AttentionBackwardArgs = {
-	dinp: GPUBuffer; // (B,T,3C)
-	dscore: GPUBuffer; // (B,NH,T,T) scratch, overwritten
-	dout: GPUBuffer; // (B,T,C)
-	inp: GPUBuffer; // (B,T,3C)
-	att: GPUBuffer; // (B,NH,T,T)
+	dinp: GPUTensor; // (B,T,3C)
+	dscore: GPUTensor; // (B,NH,T,T) scratch, overwritten
+	dout: GPUTensor; // (B,T,C)
+	inp: GPUTensor; // (B,T,3C)
+	att: GPUTensor; // (B,NH,T,T)
 };
 
 /** The encoders of one attention shape. */
 export type AttentionOp = {
-	forward(encoder: GPUCommandEncoder, args: { out: GPUBuffer /* (B,T,C) */; att: GPUBuffer /* (B,NH,T,T) */; inp: GPUBuffer /* (B,T,3C) */ }): void;
+	forward(encoder: GPUCommandEncoder, args: { out: GPUTensor /* (B,T,C) */; att: GPUTensor /* (B,NH,T,T) */; inp: GPUTensor /* (B,T,3C) */ }): void;
 	backward(encoder: GPUCommandEncoder, args: AttentionBackwardArgs): void;
 };
 

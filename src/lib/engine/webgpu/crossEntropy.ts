@@ -2,7 +2,7 @@
 // positions whose target is not IGNORE_INDEX into a one-float buffer (read back rarely), and dlogits += with the
 // objective's gradient dloss fixed per kernel (it changes only with the accumulation steps). Shapes: B, T, V vocab.
 import { IGNORE_INDEX } from '../cpu/crossEntropy';
-import type { KernelCache } from './kernels';
+import type { GPUTensor, KernelCache } from './kernels';
 import crossEntropyBackwardWgsl from './crossEntropyBackward.wgsl?raw';
 import crossEntropyForwardWgsl from './crossEntropyForward.wgsl?raw';
 import crossEntropyMeanWgsl from './crossEntropyMean.wgsl?raw';
@@ -12,17 +12,17 @@ const WORKGROUP = 64;
 
 /** Buffers of the forward pass. */
 export type CrossEntropyForwardArgs = {
-	loss: GPUBuffer; // (1) mean loss over counted positions
-	losses: GPUBuffer; // (B,T) 0 at ignored positions
-	probs: GPUBuffer; // (B,T,V)
-	logits: GPUBuffer; // (B,T,V)
-	targets: GPUBuffer; // (B,T) i32 in [0, V) or IGNORE_INDEX
+	loss: GPUTensor; // (1) mean loss over counted positions
+	losses: GPUTensor; // (B,T) 0 at ignored positions
+	probs: GPUTensor; // (B,T,V)
+	logits: GPUTensor; // (B,T,V)
+	targets: GPUTensor; // (B,T) i32 in [0, V) or IGNORE_INDEX
 };
 
 /** The encoders of one cross-entropy shape. */
 export type CrossEntropyOp = {
 	forward(encoder: GPUCommandEncoder, args: CrossEntropyForwardArgs): void;
-	backward(encoder: GPUCommandEncoder, args: { dlogits: GPUBuffer /* (B,T,V) */; probs: GPUBuffer /* (B,T,V) */; targets: GPUBuffer /* (B,T) i32 */ }): void;
+	backward(encoder: GPUCommandEncoder, args: { dlogits: GPUTensor /* (B,T,V) */; probs: GPUTensor /* (B,T,V) */; targets: GPUTensor /* (B,T) i32 */ }): void;
 };
 
 /** Builds (or fetches from the cache) the cross-entropy kernels; dloss scales the gradient of the mean loss. */

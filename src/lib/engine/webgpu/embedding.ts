@@ -1,7 +1,7 @@
 // Token + position embedding on the GPU (as cpu/embedding.ts): out[b,t,:] = wte[inp[b,t],:] + wpe[t,:]. The backward
 // is a deterministic per-channel walk over positions rather than atomics, so repeated tokens sum in a fixed order.
 // Parameter gradients accumulate with +=. Shapes: B batch, T time, C channels, V vocab, maxT position rows (T <= maxT).
-import type { KernelCache } from './kernels';
+import type { GPUTensor, KernelCache } from './kernels';
 import embeddingBackwardWgsl from './embeddingBackward.wgsl?raw';
 import embeddingForwardWgsl from './embeddingForward.wgsl?raw';
 
@@ -10,8 +10,8 @@ const WORKGROUP = 64;
 
 /** The encoders of one embedding shape; token ids must already be checked against V (cpu/gpt.ts does). */
 export type EmbeddingOp = {
-	forward(encoder: GPUCommandEncoder, args: { out: GPUBuffer /* (B,T,C) */; inp: GPUBuffer /* (B,T) i32 */; wte: GPUBuffer /* (V,C) */; wpe: GPUBuffer /* (maxT,C) */ }): void;
-	backward(encoder: GPUCommandEncoder, args: { dwte: GPUBuffer /* (V,C) */; dwpe: GPUBuffer /* (maxT,C) */; dout: GPUBuffer /* (B,T,C) */; inp: GPUBuffer /* (B,T) i32 */ }): void;
+	forward(encoder: GPUCommandEncoder, args: { out: GPUTensor /* (B,T,C) */; inp: GPUTensor /* (B,T) i32 */; wte: GPUTensor /* (V,C) */; wpe: GPUTensor /* (maxT,C) */ }): void;
+	backward(encoder: GPUCommandEncoder, args: { dwte: GPUTensor /* (V,C) */; dwpe: GPUTensor /* (maxT,C) */; dout: GPUTensor /* (B,T,C) */; inp: GPUTensor /* (B,T) i32 */ }): void;
 };
 
 /** Builds (or fetches from the cache) the embedding kernels for one shape. */

@@ -1,6 +1,6 @@
 // GELU on the GPU (tanh approximation, as cpu/gelu.ts): one invocation per element; the backward recomputes tanh
 // from the input and accumulates dinp with +=. Shapes: N elements (B*T*4C in the MLP).
-import type { KernelCache } from './kernels';
+import type { GPUTensor, KernelCache } from './kernels';
 import geluBackwardWgsl from './geluBackward.wgsl?raw';
 import geluForwardWgsl from './geluForward.wgsl?raw';
 
@@ -9,8 +9,8 @@ const WORKGROUP = 256;
 
 /** The encoders of GELU over N elements. */
 export type GeluOp = {
-	forward(encoder: GPUCommandEncoder, args: { out: GPUBuffer /* (N) */; inp: GPUBuffer /* (N) */ }): void;
-	backward(encoder: GPUCommandEncoder, args: { dinp: GPUBuffer /* (N) */; inp: GPUBuffer /* (N) */; dout: GPUBuffer /* (N) */ }): void;
+	forward(encoder: GPUCommandEncoder, args: { out: GPUTensor /* (N) */; inp: GPUTensor /* (N) */ }): void;
+	backward(encoder: GPUCommandEncoder, args: { dinp: GPUTensor /* (N) */; inp: GPUTensor /* (N) */; dout: GPUTensor /* (N) */ }): void;
 };
 
 /** Builds (or fetches from the cache) the GELU kernels for N elements. */

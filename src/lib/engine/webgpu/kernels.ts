@@ -1,7 +1,11 @@
 // The kernel cache: pipelines and bind group layouts are built once per (shader, override constants), bind groups once
 // per (kernel, buffers), so per-step code only encodes. Bind groups are memoised on buffer identity, which suits the
-// engine's long-lived buffers; every dispatch gets its own labelled compute pass on the caller's encoder.
+// engine's long-lived buffers (and on offset and size for a range); every dispatch gets its own labelled compute pass
+// on the caller's encoder.
 import { createComputePipeline } from './device';
+
+/** What a kernel binds: a whole buffer, or a range of one (a parameter tensor inside the flat parameter buffer). */
+export type GPUTensor = GPUBuffer | GPUBufferBinding;
 
 /** How a kernel sees one binding, in binding order. */
 export type Binding = 'read' | 'write' | 'uniform';
@@ -60,7 +64,7 @@ export class KernelCache {
 	}
 
 	/** Encodes one dispatch of kernel over buffers (in binding order) as its own compute pass. */
-	dispatch(encoder: GPUCommandEncoder, kernel: Kernel, buffers: readonly GPUBuffer[], groups: readonly [number, number?, number?]): void {
+	dispatch(encoder: GPUCommandEncoder, kernel: Kernel, buffers: readonly GPUTensor[], groups: readonly [number, number?, number?]): void {
 		const pass = encoder.beginComputePass({ label: kernel.label });
 		pass.setPipeline(kernel.pipeline);
 		pass.setBindGroup(0, this.bindGroup(kernel, buffers));
@@ -69,7 +73,7 @@ export class KernelCache {
 	}
 
 	/** Encodes a dispatch of `count` invocations in workgroups of `size`, folded into y past 65,535 workgroups. */
-	dispatchLinear(encoder: GPUCommandEncoder, kernel: Kernel, buffers: readonly GPUBuffer[], count: number, size: number): void {
+	dispatchLinear(encoder: GPUCommandEncoder, kernel: Kernel, buffers: readonly GPUTensor[], count: number, size: number): void {
 		const groups = Math.ceil(count / size);
 		if (groups === 0) return;
 		const x = Math.min(groups, MAX_GROUPS);
@@ -95,14 +99,15 @@ export class KernelCache {
 		return layout;
 	}
 
-	private bindGroup(kernel: Kernel, buffers: readonly GPUBuffer[]): GPUBindGroup {
-		const key = `${kernel.label}|${buffers.map((buffer) => this.bufferId(buffer)).join(',')}`;
+	private bindGroup(kernel: Kernel, tensors: readonly GPUTensor[]): GPUBindGroup {
+		const bindings = tensors.map((tensor): GPUBufferBinding => (tensor instanceof GPUBuffer ? { buffer: tensor } : tensor));
+		const key = `${kernel.label}|${bindings.map((b) => `${this.bufferId(b.buffer)}@${b.offset ?? 0}+${b.size ?? ''}`).join(',')}`;
 		let group = this.bindGroups.get(key);
 		if (!group) {
 			group = this.device.createBindGroup({
 				label: `${kernel.label} bindings`,
 				layout: kernel.layout,
-				entries: buffers.map((buffer, i) => ({ binding: i, resource: { buffer } }))
+				entries: bindings.map((resource, i) => ({ binding: i, resource }))
 			});
 			this.bindGroups.set(key, group);
 		}

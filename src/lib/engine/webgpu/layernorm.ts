@@ -1,7 +1,7 @@
 // LayerNorm on the GPU (as cpu/layernorm.ts: eps 1e-5, biased variance, mean and rstd stored for the backward). Rows
 // are one invocation each; the parameter gradients are a separate per-channel pass, so nothing needs atomics. All
 // gradients (dinp too) accumulate with +=. Shapes: B batch, T time, C channels.
-import type { KernelCache } from './kernels';
+import type { GPUTensor, KernelCache } from './kernels';
 import layernormBackwardWgsl from './layernormBackward.wgsl?raw';
 import layernormForwardWgsl from './layernormForward.wgsl?raw';
 import layernormParamsBackwardWgsl from './layernormParamsBackward.wgsl?raw';
@@ -11,24 +11,24 @@ const WORKGROUP = 64;
 
 /** Buffers of the forward pass. */
 export type LayernormForwardArgs = {
-	out: GPUBuffer; // (B,T,C)
-	mean: GPUBuffer; // (B,T)
-	rstd: GPUBuffer; // (B,T)
-	inp: GPUBuffer; // (B,T,C)
-	weight: GPUBuffer; // (C)
-	bias: GPUBuffer; // (C)
+	out: GPUTensor; // (B,T,C)
+	mean: GPUTensor; // (B,T)
+	rstd: GPUTensor; // (B,T)
+	inp: GPUTensor; // (B,T,C)
+	weight: GPUTensor; // (C)
+	bias: GPUTensor; // (C)
 };
 
 /** Buffers of the backward pass. */
 export type LayernormBackwardArgs = {
-	dinp: GPUBuffer; // (B,T,C)
-	dweight: GPUBuffer; // (C)
-	dbias: GPUBuffer; // (C)
-	dout: GPUBuffer; // (B,T,C)
-	inp: GPUBuffer; // (B,T,C)
-	weight: GPUBuffer; // (C)
-	mean: GPUBuffer; // (B,T)
-	rstd: GPUBuffer; // (B,T)
+	dinp: GPUTensor; // (B,T,C)
+	dweight: GPUTensor; // (C)
+	dbias: GPUTensor; // (C)
+	dout: GPUTensor; // (B,T,C)
+	inp: GPUTensor; // (B,T,C)
+	weight: GPUTensor; // (C)
+	mean: GPUTensor; // (B,T)
+	rstd: GPUTensor; // (B,T)
 };
 
 /** The encoders of one LayerNorm shape. */

@@ -1,7 +1,7 @@
 // Linear layer on the GPU: out = inp @ weight^T + bias with weight (OC, C), as cpu/matmul.ts. One tiled kernel with
 // strided operands does all three products; dbias is a deterministic per-column sum. All gradients (dinp too)
 // accumulate with +=. Shapes: B batch, T time, C input channels, OC output channels.
-import type { KernelCache } from './kernels';
+import type { GPUTensor, KernelCache } from './kernels';
 import columnSumWgsl from './columnSum.wgsl?raw';
 import matmulWgsl from './matmul.wgsl?raw';
 
@@ -16,20 +16,20 @@ export type MatmulDims = { B: number; T: number; C: number; OC: number };
 
 /** Buffers of the forward pass; bias null for a layer without one (the tied output head). */
 export type MatmulForwardArgs = {
-	out: GPUBuffer; // (B,T,OC)
-	inp: GPUBuffer; // (B,T,C)
-	weight: GPUBuffer; // (OC,C)
-	bias: GPUBuffer | null; // (OC)
+	out: GPUTensor; // (B,T,OC)
+	inp: GPUTensor; // (B,T,C)
+	weight: GPUTensor; // (OC,C)
+	bias: GPUTensor | null; // (OC)
 };
 
 /** Buffers of the backward pass; dbias null when the layer has no bias. */
 export type MatmulBackwardArgs = {
-	dinp: GPUBuffer; // (B,T,C)
-	dweight: GPUBuffer; // (OC,C)
-	dbias: GPUBuffer | null; // (OC)
-	dout: GPUBuffer; // (B,T,OC)
-	inp: GPUBuffer; // (B,T,C)
-	weight: GPUBuffer; // (OC,C)
+	dinp: GPUTensor; // (B,T,C)
+	dweight: GPUTensor; // (OC,C)
+	dbias: GPUTensor | null; // (OC)
+	dout: GPUTensor; // (B,T,OC)
+	inp: GPUTensor; // (B,T,C)
+	weight: GPUTensor; // (OC,C)
 };
 
 /** The encoders of one linear layer shape. */

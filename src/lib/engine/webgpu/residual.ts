@@ -1,6 +1,6 @@
 // Residual add on the GPU (as cpu/residual.ts): out = inp1 + inp2; both input gradients accumulate with +=, because
 // each residual stream also receives gradient from the layer that branched off it. Shapes: N elements (B*T*C).
-import type { KernelCache } from './kernels';
+import type { GPUTensor, KernelCache } from './kernels';
 import residualBackwardWgsl from './residualBackward.wgsl?raw';
 import residualForwardWgsl from './residualForward.wgsl?raw';
 
@@ -9,8 +9,8 @@ const WORKGROUP = 256;
 
 /** The encoders of the residual add over N elements. */
 export type ResidualOp = {
-	forward(encoder: GPUCommandEncoder, args: { out: GPUBuffer /* (N) */; inp1: GPUBuffer /* (N) */; inp2: GPUBuffer /* (N) */ }): void;
-	backward(encoder: GPUCommandEncoder, args: { dinp1: GPUBuffer /* (N) */; dinp2: GPUBuffer /* (N) */; dout: GPUBuffer /* (N) */ }): void;
+	forward(encoder: GPUCommandEncoder, args: { out: GPUTensor /* (N) */; inp1: GPUTensor /* (N) */; inp2: GPUTensor /* (N) */ }): void;
+	backward(encoder: GPUCommandEncoder, args: { dinp1: GPUTensor /* (N) */; dinp2: GPUTensor /* (N) */; dout: GPUTensor /* (N) */ }): void;
 };
 
 /** Builds (or fetches from the cache) the residual kernels for N elements. */

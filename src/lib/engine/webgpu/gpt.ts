@@ -1,0 +1,260 @@
+// The GPT on WebGPU, composed from the ops as cpu/gpt.ts: parameters, gradients and AdamW moments are each one flat
+// buffer in params.ts's layout that kernels bind by range (so tensors must sit on the storage offset alignment: nEmbd a
+// multiple of 64 at 256 bytes). A step is one encoder and one submission; the loss stays on the GPU until readLoss().
+// Shapes: B batch, T time, C channels, V vocab, L layers, NH heads, P parameters.
+import { type GPTConfig, parameterCount } from '../config';
+import { IGNORE_INDEX } from '../cpu/crossEntropy';
+import type { GPTUpdateOptions } from '../cpu/gpt';
+import { EngineConfigError, EngineInputError } from '../errors';
+import { DECAYED_PARAMETERS, initParameters, parameterLayout, parameterViews } from '../params';
+import type { ParameterLayout, ParameterName } from '../params';
+import { type AdamWOp, createAdamW } from './adamw';
+import { createTensor, readTensor } from './buffers';
+import { createGPTActivations, type GPTActivations } from './gptActivations';
+import type { GPUTensor, KernelCache } from './kernels';
+
+/** A batch of token ids and their next-token targets (IGNORE_INDEX for padding). */
+export type GPTBatch = {
+	inputs: Int32Array; // (B,T)
+	targets: Int32Array; // (B,T)
+	B: number;
+	T: number;
+};
+
+/** Options for createWebGPUGPT. */
+export type CreateWebGPUGPTParameters = {
+	config: GPTConfig;
+	/** Seed of the parameter init (the CPU's createGPT with the same seed holds the same weights). */
+	seed?: number;
+};
+
+const LAYER_PARAMETERS = [
+	'ln1w', 'ln1b', 'qkvw', 'qkvb', 'attprojw', 'attprojb', 'ln2w', 'ln2b', 'fcw', 'fcb', 'fcprojw', 'fcprojb'
+] as const satisfies readonly ParameterName[];
+
+type LayerParameters = Record<(typeof LAYER_PARAMETERS)[number], GPUTensor>;
+
+/** A GPT whose parameters, gradients, optimizer state and activations live on one GPU device. */
+export class WebGPUGPT {
+	readonly config: GPTConfig;
+	readonly layout: ParameterLayout;
+	/** All parameters, (P). */
+	readonly params: GPUBuffer;
+	/** Their gradients, (P), same layout; written by each computeGradients or trainStep, clipped by trainStep. */
+	readonly grads: GPUBuffer;
+	/** AdamW first and second moments, (P) each. */
+	readonly m: GPUBuffer;
+	readonly v: GPUBuffer;
+	/** Optimizer steps taken. */
+	step = 0;
+	private readonly cache: KernelCache;
+	private readonly adamw: AdamWOp;
+	private readonly activations = new Map<string, Promise<GPTActivations>>();
+	private lastActivations: GPTActivations | null = null;
+
+	/** Use createWebGPUGPT, which builds the optimizer kernels first. */
+	constructor(cache: KernelCache, config: GPTConfig, weights: Float32Array, adamw: AdamWOp) {
+		const { device } = cache;
+		this.cache = cache;
+		this.config = config;
+		this.layout = parameterLayout(config);
+		this.adamw = adamw;
+		this.params = createTensor(device, 'gpt params', weights);
+		this.grads = createTensor(device, 'gpt grads', weights.length);
+		this.m = createTensor(device, 'gpt adamw m', weights.length);
+		this.v = createTensor(device, 'gpt adamw v', weights.length);
+	}
+
+	/** Zeroes the gradients, runs forward and backward on the batch, in one submission (no update). */
+	async computeGradients(batch: GPTBatch): Promise<void> {
+		await this.submit(batch, null);
+	}
+
+	/** Zeroes the gradients, runs forward and backward, clips and applies AdamW: one encoder, one submission. */
+	async trainStep(batch: GPTBatch, options: GPTUpdateOptions): Promise<void> {
+		await this.submit(batch, options);
+	}
+
+	/** Reads back the mean loss of the last forward (waits for the queue: call it rarely while training). */
+	async readLoss(): Promise<number> {
+		if (!this.lastActivations) throw new EngineInputError('readLoss needs a computeGradients or trainStep first.');
+		return (await readTensor(this.cache.device, this.lastActivations.loss, 1))[0];
+	}
+
+	/** Reads back all parameters, (P) in params.ts's layout. */
+	readParameters(): Promise<Float32Array> {
+		return readTensor(this.cache.device, this.params, parameterCount(this.config));
+	}
+
+	/** Reads back all gradients, (P) in params.ts's layout. */
+	readGradients(): Promise<Float32Array> {
+		return readTensor(this.cache.device, this.grads, parameterCount(this.config));
+	}
+
+	/** Frees every buffer the model allocated. */
+	async destroy(): Promise<void> {
+		for (const buffer of [this.params, this.grads, this.m, this.v]) buffer.destroy();
+		for (const activations of await Promise.all(this.activations.values())) {
+			for (const buffer of activations.owned) buffer.destroy();
+		}
+		this.activations.clear();
+		this.lastActivations = null;
+	}
+
+	private async submit(batch: GPTBatch, update: GPTUpdateOptions | null): Promise<void> {
+		checkBatch(batch, this.config);
+		const b = await this.activationsFor(batch.B, batch.T);
+		const { device } = this.cache;
+		device.queue.writeBuffer(b.inputs, 0, batch.inputs);
+		device.queue.writeBuffer(b.targets, 0, batch.targets);
+		const encoder = device.createCommandEncoder({ label: update ? 'gpt train step' : 'gpt gradients' });
+		encoder.clearBuffer(this.grads);
+		this.encodeForward(encoder, b);
+		this.encodeBackward(encoder, b);
+		if (update) {
+			this.step += 1;
+			const noDecay = { ...update, weightDecay: 0 };
+			const ranges = (Object.entries(this.layout) as [ParameterName, ParameterLayout[ParameterName]][]).map(
+				([name, { offset, size }]) => ({ ...(DECAYED_PARAMETERS.has(name) ? update : noDecay), start: offset, count: size })
+			);
+			const buffers = { params: this.params, grads: this.grads, m: this.m, v: this.v };
+			this.adamw.step(encoder, buffers, { step: this.step, maxGradNorm: update.maxGradNorm, ranges });
+		}
+		device.queue.submit([encoder.finish()]);
+		this.lastActivations = b;
+	}
+
+	private encodeForward(encoder: GPUCommandEncoder, b: GPTActivations): void {
+		const { nLayer: L } = this.config;
+		const { ops } = b;
+		ops.embedding.forward(encoder, { out: b.encoded, inp: b.inputs, wte: this.tensor(this.params, 'wte'), wpe: this.tensor(this.params, 'wpe') });
+		let residual = b.encoded;
+		for (let l = 0; l < L; l++) {
+			const p = this.layerTensors(this.params, l);
+			const a = b.layers[l];
+			ops.layernorm.forward(encoder, { out: a.ln1, mean: a.ln1Mean, rstd: a.ln1Rstd, inp: residual, weight: p.ln1w, bias: p.ln1b });
+			ops.qkv.forward(encoder, { out: a.qkv, inp: a.ln1, weight: p.qkvw, bias: p.qkvb });
+			ops.attention.forward(encoder, { out: a.atty, att: a.att, inp: a.qkv });
+			ops.attproj.forward(encoder, { out: a.attproj, inp: a.atty, weight: p.attprojw, bias: p.attprojb });
+			ops.residual.forward(encoder, { out: a.residual2, inp1: residual, inp2: a.attproj });
+			ops.layernorm.forward(encoder, { out: a.ln2, mean: a.ln2Mean, rstd: a.ln2Rstd, inp: a.residual2, weight: p.ln2w, bias: p.ln2b });
+			ops.fc.forward(encoder, { out: a.fch, inp: a.ln2, weight: p.fcw, bias: p.fcb });
+			ops.gelu.forward(encoder, { out: a.fchGelu, inp: a.fch });
+			ops.fcproj.forward(encoder, { out: a.fcproj, inp: a.fchGelu, weight: p.fcprojw, bias: p.fcprojb });
+			ops.residual.forward(encoder, { out: a.residual3, inp1: a.residual2, inp2: a.fcproj });
+			residual = a.residual3;
+		}
+		const [lnfw, lnfb] = [this.tensor(this.params, 'lnfw'), this.tensor(this.params, 'lnfb')];
+		ops.layernorm.forward(encoder, { out: b.lnf, mean: b.lnfMean, rstd: b.lnfRstd, inp: residual, weight: lnfw, bias: lnfb });
+		ops.head.forward(encoder, { out: b.logits, inp: b.lnf, weight: this.tensor(this.params, 'wte'), bias: null });
+		ops.crossEntropy.forward(encoder, { loss: b.loss, losses: b.losses, probs: b.probs, logits: b.logits, targets: b.targets });
+	}
+
+	private encodeBackward(encoder: GPUCommandEncoder, b: GPTActivations): void {
+		const { nLayer: L } = this.config;
+		const { ops } = b;
+		const [w, g] = [this.params, this.grads];
+		for (const buffer of [b.dencoded, ...b.dlayers.flatMap((d) => Object.values(d)), b.dlnf, b.dlogits]) encoder.clearBuffer(buffer);
+		ops.crossEntropy.backward(encoder, { dlogits: b.dlogits, probs: b.probs, targets: b.targets });
+		const wte = this.tensor(w, 'wte');
+		ops.head.backward(encoder, { dinp: b.dlnf, dweight: this.tensor(g, 'wte'), dbias: null, dout: b.dlogits, inp: b.lnf, weight: wte });
+		const last = L > 0 ? b.layers[L - 1].residual3 : b.encoded;
+		const dlast = L > 0 ? b.dlayers[L - 1].residual3 : b.dencoded;
+		ops.layernorm.backward(encoder, {
+			dinp: dlast, dweight: this.tensor(g, 'lnfw'), dbias: this.tensor(g, 'lnfb'), dout: b.dlnf,
+			inp: last, weight: this.tensor(w, 'lnfw'), mean: b.lnfMean, rstd: b.lnfRstd
+		});
+		for (let l = L - 1; l >= 0; l--) {
+			const p = this.layerTensors(w, l);
+			const dp = this.layerTensors(g, l);
+			const a = b.layers[l];
+			const da = b.dlayers[l];
+			const residual = l === 0 ? b.encoded : b.layers[l - 1].residual3;
+			const dresidual = l === 0 ? b.dencoded : b.dlayers[l - 1].residual3;
+			ops.residual.backward(encoder, { dinp1: da.residual2, dinp2: da.fcproj, dout: da.residual3 });
+			ops.fcproj.backward(encoder, { dinp: da.fchGelu, dweight: dp.fcprojw, dbias: dp.fcprojb, dout: da.fcproj, inp: a.fchGelu, weight: p.fcprojw });
+			ops.gelu.backward(encoder, { dinp: da.fch, inp: a.fch, dout: da.fchGelu });
+			ops.fc.backward(encoder, { dinp: da.ln2, dweight: dp.fcw, dbias: dp.fcb, dout: da.fch, inp: a.ln2, weight: p.fcw });
+			ops.layernorm.backward(encoder, {
+				dinp: da.residual2, dweight: dp.ln2w, dbias: dp.ln2b, dout: da.ln2, inp: a.residual2, weight: p.ln2w, mean: a.ln2Mean, rstd: a.ln2Rstd
+			});
+			ops.residual.backward(encoder, { dinp1: dresidual, dinp2: da.attproj, dout: da.residual2 });
+			ops.attproj.backward(encoder, { dinp: da.atty, dweight: dp.attprojw, dbias: dp.attprojb, dout: da.attproj, inp: a.atty, weight: p.attprojw });
+			ops.attention.backward(encoder, { dinp: da.qkv, dscore: b.dscore, dout: da.atty, inp: a.qkv, att: a.att });
+			ops.qkv.backward(encoder, { dinp: da.ln1, dweight: dp.qkvw, dbias: dp.qkvb, dout: da.qkv, inp: a.ln1, weight: p.qkvw });
+			ops.layernorm.backward(encoder, {
+				dinp: dresidual, dweight: dp.ln1w, dbias: dp.ln1b, dout: da.ln1, inp: residual, weight: p.ln1w, mean: a.ln1Mean, rstd: a.ln1Rstd
+			});
+		}
+		ops.embedding.backward(encoder, { dwte: this.tensor(g, 'wte'), dwpe: this.tensor(g, 'wpe'), dout: b.dencoded, inp: b.inputs });
+	}
+
+	// A whole parameter tensor as a range of the flat buffer (params or grads).
+	private tensor(buffer: GPUBuffer, name: ParameterName): GPUBufferBinding {
+		const { offset, size } = this.layout[name];
+		return { buffer, offset: offset * 4, size: size * 4 };
+	}
+
+	// Block l's slice of each per-layer tensor, as ranges of the flat buffer.
+	private layerTensors(buffer: GPUBuffer, l: number): LayerParameters {
+		const out = {} as LayerParameters;
+		for (const name of LAYER_PARAMETERS) {
+			const { offset, size } = this.layout[name];
+			const slice = size / this.config.nLayer;
+			out[name] = { buffer, offset: (offset + l * slice) * 4, size: slice * 4 };
+		}
+		return out;
+	}
+
+	// Builds the kernels and buffers for (B, T) once; later steps of the same shape reuse them.
+	private activationsFor(B: number, T: number): Promise<GPTActivations> {
+		const key = `${B}x${T}`;
+		let activations = this.activations.get(key);
+		if (!activations) {
+			activations = createGPTActivations(this.cache, this.config, B, T);
+			activations.catch(() => this.activations.delete(key));
+			this.activations.set(key, activations);
+		}
+		return activations;
+	}
+}
+
+/** Creates a GPT on the cache's device, initialised from the seed as the CPU's createGPT; throws EngineConfigError. */
+export async function createWebGPUGPT(cache: KernelCache, { config, seed = 0 }: CreateWebGPUGPTParameters): Promise<WebGPUGPT> {
+	const layout = parameterLayout(config);
+	const alignment = cache.device.limits.minStorageBufferOffsetAlignment;
+	const misaligned = (Object.keys(layout) as ParameterName[]).filter((name) => {
+		const { offset, size } = layout[name];
+		const layerSlice = (LAYER_PARAMETERS as readonly ParameterName[]).includes(name) ? size / config.nLayer : 0;
+		return (offset * 4) % alignment !== 0 || (layerSlice * 4) % alignment !== 0;
+	});
+	if (misaligned.length > 0) {
+		throw new EngineConfigError('This model\'s parameter tensors are not aligned for WebGPU.', {
+			details: `${misaligned.join(', ')} not on ${alignment}-byte boundaries.`,
+			hint: `Use an nEmbd that is a multiple of ${alignment / 4}, or train on the CPU.`
+		});
+	}
+	const weights = new Float32Array(parameterCount(config));
+	initParameters(parameterViews(weights, layout), config, seed);
+	const adamw = await createAdamW(cache, { P: weights.length });
+	return new WebGPUGPT(cache, config, weights, adamw);
+}
+
+// The embedding kernel indexes tables with the ids unchecked, so every id is checked here, before upload.
+function checkBatch({ inputs, targets, B, T }: GPTBatch, { vocabSize: V, blockSize }: GPTConfig): void {
+	if (!Number.isSafeInteger(B) || !Number.isSafeInteger(T) || B < 1 || T < 1) {
+		throw new EngineInputError('Batch size and sequence length must be positive integers.', { details: `B ${B}, T ${T}.` });
+	}
+	if (T > blockSize) throw new EngineInputError(`Sequence length ${T} is longer than the model's block size ${blockSize}.`);
+	if (inputs.length !== B * T || targets.length !== B * T) {
+		throw new EngineInputError('Inputs and targets must each hold B * T token ids.', {
+			details: `B * T = ${B * T}, inputs ${inputs.length}, targets ${targets.length}.`
+		});
+	}
+	for (let i = 0; i < B * T; i++) {
+		const [x, y] = [inputs[i], targets[i]];
+		if (x < 0 || x >= V || (y !== IGNORE_INDEX && (y < 0 || y >= V))) {
+			throw new EngineInputError(`Token id out of range for a vocabulary of ${V}.`, { details: `input ${x}, target ${y} at position ${i}.` });
+		}
+	}
+}
