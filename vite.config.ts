@@ -49,7 +49,7 @@ function chainConfigFile(): Plugin {
 
 // Pre-bundled up front, so the first browser-test run after an install does not stop to re-optimise and reload.
 const OPTIMIZE = [
-	'idb', 'comlink', 'viem', 'viem/accounts', '@noble/hashes/sha2.js', 'multiformats/cid', 'multiformats/codecs/raw',
+	'idb', 'comlink', 'viem', 'viem/accounts', '@noble/hashes/sha2.js', '@noble/hashes/utils.js', 'multiformats/cid', 'multiformats/codecs/raw',
 	'multiformats/codecs/json', 'multiformats/hashes/hasher', '@ipld/car', 'marked', 'dompurify'
 ];
 

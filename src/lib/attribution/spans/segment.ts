@@ -41,15 +41,24 @@ export function buildSpanSegment({ records, tokenizer }: BuildSpanSegmentParamet
 
 /** One segment over a's records followed by b's, identical to a segment built over all of them. */
 export function mergeSegments(a: SpanSegment, b: SpanSegment): SpanSegment {
-	if (a.tokenizerHash !== b.tokenizerHash || a.index.vocabSize !== b.index.vocabSize) {
-		throw new SpanIndexError('Segments built with different tokenizers cannot be merged.', { details: `${a.tokenizerHash} / ${b.tokenizerHash}` });
+	return mergeSegmentList([a, b]);
+}
+
+/** One segment over the records of all `segments` in order (at least one), built with one suffix-array pass. */
+export function mergeSegmentList(segments: readonly SpanSegment[]): SpanSegment {
+	const [first] = segments;
+	if (!first) throw new SpanIndexError('There are no segments to merge.');
+	for (const s of segments) {
+		if (s.tokenizerHash !== first.tokenizerHash || s.index.vocabSize !== first.index.vocabSize) {
+			throw new SpanIndexError('Segments built with different tokenizers cannot be merged.', { details: `${first.tokenizerHash} / ${s.tokenizerHash}` });
+		}
 	}
-	const tokens = [a, b].flatMap(({ index }) => Array.from({ length: index.recordCount }, (_, r) => index.recordTokens(r)));
+	const tokens = segments.flatMap(({ index }) => Array.from({ length: index.recordCount }, (_, r) => index.recordTokens(r)));
 	return {
-		index: buildSpanIndex({ records: tokens, vocabSize: a.index.vocabSize }),
-		records: [...a.records, ...b.records],
-		bm25: mergeBm25Corpora([a.bm25, b.bm25]),
-		tokenizerHash: a.tokenizerHash
+		index: buildSpanIndex({ records: tokens, vocabSize: first.index.vocabSize }),
+		records: segments.flatMap((s) => s.records),
+		bm25: mergeBm25Corpora(segments.map((s) => s.bm25)),
+		tokenizerHash: first.tokenizerHash
 	};
 }
 

@@ -1,0 +1,144 @@
+// The attribution API against real IndexedDB and OPFS in Chromium: in the page (the same code the worker runs, each
+// test with its own database and OPFS directory), then once through workers/attribution.worker.ts with comlink.
+import * as Comlink from 'comlink';
+import { afterEach, describe, expect, test } from 'vitest';
+import { createDatanet, updateDatanet } from '../../store/datanets';
+import type { LedgerDatabase } from '../../store/db';
+import { putRecords, setStatus } from '../../store/records';
+import type { Hex } from '../../store/schema';
+import { ALICE, BOB, CURATOR, datanetInput, freshDbName, textRecord } from '../../store/test-fixtures';
+import { openLedgerDb } from '../../store/db';
+import { createAttributionApi, type AttributionApi, type SpanIndexProgress } from './api';
+import { deleteIndex, openSpanIndexStore } from './store';
+
+const CAROL = '0x' + 'ca'.repeat(20);
+const LANTERNS = 'Copper lanterns hummed softly above the sleeping harbor.';
+const BREAD = 'Grandmother folded cardamom into every loaf of rye bread.';
+const RESPONSE = `In short: ${LANTERNS} And later: ${BREAD}`;
+
+const filler = (i: number) => `Record ${i} notes that the ${['river', 'meadow', 'quarry', 'orchard'][i % 4]} was quiet on day ${i}.`;
+
+const directories = new Set<string>();
+afterEach(async () => {
+	const root = await navigator.storage.getDirectory();
+	for (const name of directories) await root.removeEntry(name, { recursive: true }).catch(() => undefined);
+	directories.clear();
+});
+
+// A fresh database with one Datanet of 30 filler records by Carol plus Alice's lantern record, and an API over its
+// own OPFS directory; `api()` makes another API instance over the same directory, as a reloaded tab or worker would.
+async function setup() {
+	const dbName = freshDbName();
+	const db = await openLedgerDb(dbName);
+	const datanet = await createDatanet(db, datanetInput({ name: 'Harbors' }));
+	await add(db, datanet.id, [...Array.from({ length: 30 }, (_, i) => [filler(i), CAROL] as const), [LANTERNS, ALICE]]);
+	const directory = `span-test-${crypto.randomUUID()}`;
+	directories.add(directory);
+	const api = () => createAttributionApi({ directory });
+	return { db, dbName, datanet, directory, api };
+}
+
+async function add(db: LedgerDatabase, datanetId: Hex, rows: readonly (readonly [string, string])[], status: 'approved' | 'pending' = 'approved') {
+	await putRecords(db, datanetId, rows.map(([text, contributor]) => ({ record: textRecord(datanetId, text, { contributor, status }) })));
+}
+
+const quotes = (result: Awaited<ReturnType<AttributionApi['traceSpans']>>) =>
+	result.spans.filter((s) => s.end - s.start > 20).map((s) => [s.text, s.sources.map((x) => [x.cid, x.contributor])]);
+
+describe('the attribution API in the page', () => {
+	test('builds an index, reloads it from OPFS without rebuilding, extends it with a segment, and merges it', async () => {
+		const { db, dbName, datanet, api } = await setup();
+		const first = api();
+		const progress: SpanIndexProgress[] = [];
+		const built = await first.buildSpanIndex({ datanetIds: [datanet.id], dbName }, (p) => void progress.push(p));
+		expect(built).toMatchObject({ records: 31, segments: 1, segmentsBuilt: 1, recordsIndexed: 31, extended: null });
+		expect(progress.map((p) => p.phase)).toEqual(['read', 'read', 'index', 'index', 'save', 'save', 'done']);
+		expect(progress[1]).toEqual({ phase: 'read', done: 31, total: 31 });
+
+		// Another instance has nothing in memory: it reads OPFS, and building again tokenizes nothing.
+		const reloaded = api();
+		expect(await reloaded.loadSpanIndex(built.key)).toMatchObject({ key: built.key, records: 31, segments: 1 });
+		const again = await reloaded.buildSpanIndex({ datanetIds: [datanet.id], dbName });
+		expect(again).toMatchObject({ key: built.key, segmentsBuilt: 0, recordsIndexed: 0, segments: 1 });
+		expect(await reloaded.listSpanIndexes()).toMatchObject([{ key: built.key, records: 31 }]);
+
+		// Bob's record arrives (and one still pending): the new version's index keeps the old segment and adds one.
+		await add(db, datanet.id, [[BREAD, BOB]]);
+		await add(db, datanet.id, [['Pending records are not indexed.', BOB]], 'pending');
+		const extended = await reloaded.buildSpanIndex({ datanetIds: [datanet.id], dbName });
+		expect(extended.key).not.toBe(built.key);
+		expect(extended).toMatchObject({ records: 32, segments: 2, segmentsBuilt: 1, recordsIndexed: 1, extended: built.key });
+
+		const traced = await api().traceSpans(extended.key, { prompt: 'Harbors and bread?', response: RESPONSE });
+		expect(quotes(traced)).toEqual([
+			[LANTERNS, [[textRecord(datanet.id, LANTERNS).cid, ALICE]]],
+			[BREAD, [[textRecord(datanet.id, BREAD).cid, BOB]]]
+		]);
+		// The two quotes carry most of the credit; Carol's records match only short common words.
+		expect(traced.shares.slice(0, 2).map((s) => s.contributor).sort()).toEqual([ALICE, BOB].sort());
+
+		const merged = await reloaded.mergeIndex(extended.key);
+		expect(merged).toMatchObject({ key: extended.key, records: 32, segments: 1 });
+		// A fresh instance reads the merged index from OPFS and answers exactly as the two segments did.
+		const afterMerge = api();
+		expect(await afterMerge.loadSpanIndex(extended.key)).toMatchObject({ segments: 1, records: 32 });
+		expect(await afterMerge.traceSpans(extended.key, { prompt: 'Harbors and bread?', response: RESPONSE })).toEqual(traced);
+	});
+
+	test('detects a truncated segment file, and a build then rebuilds the index', async () => {
+		const { datanet, dbName, directory, api } = await setup();
+		const { key } = await api().buildSpanIndex({ datanetIds: [datanet.id], dbName });
+		const dir = await (await openSpanIndexStore(directory)).getDirectoryHandle(key);
+		for await (const [name, handle] of dir.entries()) {
+			if (!name.startsWith('segment-')) continue;
+			const file = handle as FileSystemFileHandle;
+			const writable = await file.createWritable({ keepExistingData: true });
+			await writable.truncate((await file.getFile()).size - 7);
+			await writable.close();
+		}
+		await expect(api().loadSpanIndex(key)).rejects.toThrow('The span index segment is truncated.');
+		await expect(api().traceSpans(key, { prompt: '', response: LANTERNS })).rejects.toThrow('The span index segment is truncated.');
+		const rebuilt = await api().buildSpanIndex({ datanetIds: [datanet.id], dbName });
+		expect(rebuilt).toMatchObject({ key, segmentsBuilt: 1, recordsIndexed: 31, segments: 1 });
+		expect(await api().loadSpanIndex(key)).toMatchObject({ records: 31 });
+	});
+
+	test('rebuilds from scratch when a record of the last index is no longer approved, and keys follow the Datanet', async () => {
+		const { db, datanet, dbName, api } = await setup();
+		const a = api();
+		const first = await a.buildSpanIndex({ datanetIds: [datanet.id], dbName });
+		await updateDatanet(db, datanet.id, { summary: 'Renamed.' });
+		const renamed = await a.buildSpanIndex({ datanetIds: [datanet.id], dbName });
+		// Same records, new version: the segment is copied under the new key, nothing is tokenized.
+		expect(renamed).toMatchObject({ segmentsBuilt: 0, recordsIndexed: 0, extended: first.key, records: 31 });
+		expect(renamed.key).not.toBe(first.key);
+
+		// A curator rejects an indexed record: the approved count moves the version, and the old segment cannot be kept.
+		expect(await setStatus(db, datanet, [textRecord(datanet.id, filler(0)).cid], 'rejected', CURATOR)).toBe(1);
+		const curated = await a.buildSpanIndex({ datanetIds: [datanet.id], dbName });
+		expect(curated).toMatchObject({ segmentsBuilt: 1, recordsIndexed: 30, extended: null, records: 30, segments: 1 });
+	});
+});
+
+test('the attribution worker builds, reports progress in order through comlink, traces and merges', async () => {
+	const { db, dbName, datanet } = await setup();
+	await add(db, datanet.id, [[BREAD, BOB]]);
+	const worker = new Worker(new URL('../../../../workers/attribution.worker.ts', import.meta.url), { type: 'module' });
+	const api = Comlink.wrap<AttributionApi>(worker);
+	let key: string | null = null;
+	try {
+		const progress: SpanIndexProgress[] = [];
+		const built = await api.buildSpanIndex({ datanetIds: [datanet.id], dbName }, Comlink.proxy((p: SpanIndexProgress) => void progress.push(p)));
+		key = built.key;
+		expect(built).toMatchObject({ records: 32, segments: 1, segmentsBuilt: 1 });
+		// Progress arrives on the callback's own port, so it may land just after the result: wait for the last event.
+		await expect.poll(() => progress.at(-1)?.phase).toBe('done');
+		expect(progress.map((p) => p.phase)).toEqual(['read', 'read', 'index', 'index', 'save', 'save', 'done']);
+		const traced = await api.traceSpans(built.key, { prompt: '', response: RESPONSE });
+		expect(quotes(traced).map(([, sources]) => sources)).toEqual([[[textRecord(datanet.id, LANTERNS).cid, ALICE]], [[textRecord(datanet.id, BREAD).cid, BOB]]]);
+		expect(await api.mergeIndex(built.key)).toMatchObject({ segments: 1, records: 32 });
+	} finally {
+		worker.terminate();
+		if (key) await deleteIndex(await openSpanIndexStore(), key);
+	}
+});
