@@ -64,6 +64,16 @@ describe('suffixArray', () => {
 		}
 	});
 
+	it('renumbers alphabets into 1, 2 or 4 bytes a symbol without changing the order', () => {
+		const next = rng(4);
+		for (const distinct of [200, 3000, 100_000]) {
+			const t = Int32Array.from({ length: 3 * distinct }, () => Math.floor(next() * distinct) * 7);
+			const t32 = Uint32Array.from(t);
+			expectSuffixArray(t, suffixArray(t, 7 * distinct));
+			expect(suffixArray(t32, 7 * distinct)).toEqual(suffixArray(t, 7 * distinct));
+		}
+	});
+
 	it('is a sorted permutation on WordNet glosses (UTF-8 bytes)', () => {
 		const t = new TextEncoder().encode(nounGlosses(400).join('\n'));
 		expectSuffixArray(t, suffixArray(t, 256));

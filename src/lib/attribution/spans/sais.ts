@@ -1,22 +1,20 @@
-// SA-IS suffix array construction (Nong, Zhang and Chan, 2009) over an integer alphabet, in O(n) time. Guarantees: for a
-// text of n <= 2^31 - 1 symbols in [0, alphabetSize) it returns the exact suffix array as an Int32Array of n; the end
-// of the text is a virtual sentinel smaller than every symbol, so no copy of the text is made. Extra memory: one type byte
-// per position and two bucket arrays per recursion level; the reduced string and its suffix array live in the output.
+// SA-IS suffix array construction (Nong, Zhang and Chan, 2009) over an integer alphabet, in O(n) time, laid out as
+// Yuta Mori's sais-lite: no type array (a suffix's type is read from T[j - 1] against T[j] when it is placed, and kept
+// in the sign bit of its slot), branch-free flags, names 1-based so 0 marks a free slot. Guarantees: for n <= 2^31 - 1
+// symbols in [0, alphabetSize) it returns the exact suffix array; the end of the text is a virtual sentinel smaller
+// than every symbol. Extra memory: a copy of the text in 1 or 2 bytes a symbol when that is narrower (compactAlphabet),
+// and two bucket arrays per recursion level; the reduced string and its suffix array live in the output.
 import { BaseError } from '../../core/errors';
 
 /** The typed arrays the construction reads; the recursion runs on Int32Array views of the output. */
 export type SaisText = Uint8Array | Uint16Array | Uint32Array | Int32Array;
 
-/** The longest text whose positions (and the empty marker -1) fit an Int32Array. */
+/** The longest text whose positions (and their complements ~p) fit an Int32Array. */
 export const MAX_SAIS_LENGTH = 2 ** 31 - 1;
 
 export class SuffixArrayError extends BaseError {
 	override name = 'SuffixArrayError';
 }
-
-const EMPTY = -1;
-const L_TYPE = 0;
-const S_TYPE = 1;
 
 /** Builds the suffix array of `text`: entry r is the start of the r-th smallest suffix. */
 export function suffixArray(text: SaisText, alphabetSize: number): Int32Array {
@@ -32,125 +30,255 @@ export function suffixArray(text: SaisText, alphabetSize: number): Int32Array {
 		}
 	}
 	const sa = new Int32Array(n);
-	sais(text, sa, n, alphabetSize);
+	const { symbols, size } = compactAlphabet(text, alphabetSize);
+	sais(symbols, sa, n, size);
 	return sa;
 }
 
+// Renumbers the symbols that occur as 0, 1, ... in order, into the narrowest array that holds them, when that is
+// narrower than the text's own: the suffix order is unchanged, and the induced sorts' scattered reads of T touch fewer
+// cache lines (a byte text's 257 ids with the separator need 16-bit storage, but fewer than 256 of them occur).
+function compactAlphabet(text: SaisText, alphabetSize: number): { symbols: SaisText; size: number } {
+	const width = text.BYTES_PER_ELEMENT;
+	if (width === 1) return { symbols: text, size: alphabetSize };
+	const rank = new Int32Array(alphabetSize);
+	for (let i = 0; i < text.length; i++) rank[text[i]] = 1;
+	let size = 0;
+	for (let c = 0; c < alphabetSize; c++) rank[c] = rank[c] === 1 ? size++ : -1;
+	const narrow = size <= 256 ? 1 : size <= 65536 ? 2 : 4;
+	// Symbols of 2^31 and above are renumbered too: the branch-free flags need differences that fit an int32.
+	if (narrow >= width && alphabetSize <= 2 ** 31) return { symbols: text, size: alphabetSize };
+	const symbols = narrow === 1 ? new Uint8Array(text.length) : narrow === 2 ? new Uint16Array(text.length) : new Int32Array(text.length);
+	for (let i = 0; i < text.length; i++) symbols[i] = rank[text[i]];
+	return { symbols, size };
+}
+
+// Types, read right to left: the last suffix is L (the sentinel is smaller); i is S when T[i] < T[i + 1], or when they
+// are equal and i + 1 is S. An LMS position is an S position whose left neighbour is L; position 0 never is one.
 function sais(T: SaisText, SA: Int32Array, n: number, K: number): void {
-	if (n === 0) return;
-	if (n === 1) {
-		SA[0] = 0;
+	if (n <= 1) {
+		if (n === 1) SA[0] = 0;
 		return;
 	}
-	const types = classify(T, n);
-	const counts = new Int32Array(K);
-	for (let i = 0; i < n; i++) counts[T[i]]++;
-	const bucket = new Int32Array(K);
+	const C = new Int32Array(K);
+	const B = new Int32Array(K);
+	for (let i = 0; i < n; i++) C[T[i]]++;
 
-	// Stage 1: seed the LMS positions at their buckets' ends and induce, which sorts the LMS substrings.
-	SA.fill(EMPTY, 0, n);
-	bucketEnds(counts, bucket, K);
-	for (let i = 1; i < n; i++) if (types[i] === S_TYPE && types[i - 1] === L_TYPE) SA[--bucket[T[i]]] = i;
-	induce(T, SA, types, counts, bucket, n, K);
-
-	// Compact the sorted LMS positions into SA[0, m), then name each LMS substring by rank; position 0 is never LMS.
+	// Stage 1: reserve a slot at its bucket's end for each LMS position, right to left, and seed it with the position's
+	// left neighbour (the next suffix to induce). The leftmost LMS position is left unseeded: only suffixes before it,
+	// which lie in no LMS substring, would be induced from it; it is still induced itself, as every S suffix is.
+	SA.fill(0, 0, n);
+	bucketEnds(C, B, K);
 	let m = 0;
-	for (let i = 0; i < n; i++) {
-		const p = SA[i];
-		if (p > 0 && types[p] === S_TYPE && types[p - 1] === L_TYPE) SA[m++] = p;
+	let slot = -1;
+	let pending = -1;
+	let i = n - 1;
+	let c0 = T[n - 1];
+	let c1 = c0;
+	do c1 = c0;
+	while (--i >= 0 && (c0 = T[i]) >= c1);
+	while (i >= 0) {
+		do c1 = c0;
+		while (--i >= 0 && (c0 = T[i]) <= c1);
+		if (i >= 0) {
+			// i is L and i + 1 is LMS.
+			if (slot >= 0) SA[slot] = pending;
+			slot = --B[c1];
+			pending = i;
+			m++;
+			do c1 = c0;
+			while (--i >= 0 && (c0 = T[i]) >= c1);
+		}
 	}
-	SA.fill(EMPTY, m, n);
-	// LMS positions are at least two apart, so p >> 1 gives each its own slot in SA[m, m + n/2), and m <= n/2.
+
 	let names = 0;
-	for (let i = 0; i < m; i++) {
-		const p = SA[i];
-		if (i === 0 || !equalLmsSubstrings(T, types, n, p, SA[i - 1])) names++;
-		SA[m + (p >> 1)] = names - 1;
+	if (m > 1) {
+		sortLmsSubstrings(T, SA, C, B, n, K);
+		names = nameLmsSubstrings(T, SA, n, m);
+	} else if (m === 1) {
+		SA[slot] = pending + 1;
+		names = 1;
 	}
-	// Gather the names in text order into SA[n - m, n): the reduced string.
-	for (let i = n - 1, j = n - 1; i >= m; i--) if (SA[i] !== EMPTY) SA[j--] = SA[i];
 
 	// Stage 2: sort the LMS suffixes by sorting the reduced string's suffixes (directly when every name is unique).
-	const reduced = SA.subarray(n - m, n);
-	const reducedSa = SA.subarray(0, m);
-	if (names < m) sais(reduced, reducedSa, m, names);
-	else for (let i = 0; i < m; i++) reducedSa[reduced[i]] = i;
+	if (m > 1) {
+		const reduced = SA.subarray(n - m, n);
+		const reducedSa = SA.subarray(0, m);
+		// Gather the names (1-based; 0 is a free slot) in text order into SA[n - m, n) as 0-based symbols.
+		for (let k = m + (n >> 1) - 1, j = m - 1; k >= m; k--) {
+			const name = SA[k];
+			if (name !== 0) reduced[j--] = name - 1;
+		}
+		if (names < m) sais(reduced, reducedSa, m, names);
+		else for (let k = 0; k < m; k++) reducedSa[reduced[k]] = k;
 
-	// Stage 3: map reduced ranks back to LMS positions, seed them in order at their buckets' ends, induce the rest.
-	for (let i = 1, j = 0; i < n; i++) if (types[i] === S_TYPE && types[i - 1] === L_TYPE) reduced[j++] = i;
-	for (let i = 0; i < m; i++) reducedSa[i] = reduced[reducedSa[i]];
-	SA.fill(EMPTY, m, n);
-	bucketEnds(counts, bucket, K);
-	// The i-th smallest LMS suffix lands at or after slot i, so walking down never overwrites an unread entry.
-	for (let i = m - 1; i >= 0; i--) {
-		const p = SA[i];
-		SA[i] = EMPTY;
-		SA[--bucket[T[p]]] = p;
+		// Map reduced ranks back to LMS positions: overwrite the reduced string with the LMS positions in text order.
+		i = n - 1;
+		let j = m - 1;
+		c0 = T[n - 1];
+		do c1 = c0;
+		while (--i >= 0 && (c0 = T[i]) >= c1);
+		while (i >= 0) {
+			do c1 = c0;
+			while (--i >= 0 && (c0 = T[i]) <= c1);
+			if (i >= 0) {
+				reduced[j--] = i + 1;
+				do c1 = c0;
+				while (--i >= 0 && (c0 = T[i]) >= c1);
+			}
+		}
+		for (let k = 0; k < m; k++) reducedSa[k] = reduced[reducedSa[k]];
+
+		// Stage 3: move the sorted LMS suffixes to their buckets' ends, high buckets first, clearing the gaps. The k-th
+		// smallest lands at or after slot k, so walking down never overwrites an unread entry.
+		bucketEnds(C, B, K);
+		let k = m - 1;
+		let to = n;
+		let p = SA[k];
+		c1 = T[p];
+		do {
+			c0 = c1;
+			const end = B[c0];
+			while (to > end) SA[--to] = 0;
+			do {
+				SA[--to] = p;
+				if (--k < 0) break;
+				p = SA[k];
+			} while ((c1 = T[p]) === c0);
+		} while (k >= 0);
+		while (to > 0) SA[--to] = 0;
 	}
-	induce(T, SA, types, counts, bucket, n, K);
+	induceSuffixArray(T, SA, C, B, n, K);
 }
 
-// Suffix types: S when the suffix is smaller than the next one, L otherwise; the last suffix is L (the sentinel is smaller).
-function classify(T: SaisText, n: number): Uint8Array {
-	const types = new Uint8Array(n);
-	let next = T[n - 1];
-	let nextType = L_TYPE;
-	for (let i = n - 2; i >= 0; i--) {
-		const c = T[i];
-		nextType = c < next || (c === next && nextType === S_TYPE) ? S_TYPE : L_TYPE;
-		types[i] = nextType;
-		next = c;
-	}
-	return types;
-}
-
-function bucketStarts(counts: Int32Array, bucket: Int32Array, K: number): void {
+function bucketStarts(C: Int32Array, B: Int32Array, K: number): void {
 	let sum = 0;
 	for (let c = 0; c < K; c++) {
-		bucket[c] = sum;
-		sum += counts[c];
+		B[c] = sum;
+		sum += C[c];
 	}
 }
 
-function bucketEnds(counts: Int32Array, bucket: Int32Array, K: number): void {
+function bucketEnds(C: Int32Array, B: Int32Array, K: number): void {
 	let sum = 0;
 	for (let c = 0; c < K; c++) {
-		sum += counts[c];
-		bucket[c] = sum;
+		sum += C[c];
+		B[c] = sum;
 	}
 }
 
-// Induced sorting: L suffixes left to right from bucket starts (the sentinel first induces n - 1), then S suffixes
-// right to left from bucket ends, overwriting the LMS seeds.
-function induce(T: SaisText, SA: Int32Array, types: Uint8Array, counts: Int32Array, bucket: Int32Array, n: number, K: number): void {
-	bucketStarts(counts, bucket, K);
-	SA[bucket[T[n - 1]]++] = n - 1;
-	// T[j] against T[j + 1] decides the type of j without touching `types`, except across a run of equal symbols.
+// Stage 1's induced sort. A slot holds the left neighbour j of the suffix placed there: positive while j is still to be
+// induced in this pass, ~j when j has the other type. Each induced slot is cleared, so at the end only the LMS positions
+// remain, as ~p, in the order of their LMS substrings. Position 0 is never induced: it lies in no LMS substring.
+// Branch-free flags: (a - b) >> 31 is -1 when a < b and 0 otherwise (symbols are below 2^31 after compactAlphabet or
+// as names), and j ^ -1 is ~j.
+function sortLmsSubstrings(T: SaisText, SA: Int32Array, C: Int32Array, B: Int32Array, n: number, K: number): void {
+	// L suffixes, left to right from bucket starts; the sentinel first induces n - 1.
+	bucketStarts(C, B, K);
+	let j = n - 2;
+	SA[B[T[n - 1]]++] = j ^ ((T[j] - T[n - 1]) >> 31);
 	for (let i = 0; i < n; i++) {
-		const j = SA[i] - 1;
-		if (j < 0) continue;
-		const c = T[j];
-		const next = T[j + 1];
-		if (c > next || (c === next && types[j] === L_TYPE)) SA[bucket[c]++] = j;
+		j = SA[i];
+		if (j > 0) {
+			const c = T[j];
+			j--;
+			SA[B[c]++] = j ^ ((T[j] - c) >> 31);
+			SA[i] = 0;
+		} else if (j < 0) SA[i] = ~j;
 	}
-	bucketEnds(counts, bucket, K);
+	// S suffixes, right to left from bucket ends; an S suffix with an L left neighbour is LMS and is kept as ~p.
+	bucketEnds(C, B, K);
 	for (let i = n - 1; i >= 0; i--) {
-		const j = SA[i] - 1;
-		if (j < 0) continue;
-		const c = T[j];
-		const next = T[j + 1];
-		if (c < next || (c === next && types[j] === S_TYPE)) SA[--bucket[c]] = j;
+		j = SA[i];
+		if (j > 0) {
+			const c = T[j];
+			j--;
+			const lms = (c - T[j]) >> 31;
+			SA[--B[c]] = (j + (lms & 1)) ^ lms;
+			SA[i] = 0;
+		}
 	}
 }
 
-// Two LMS substrings (from an LMS position through the next one) are equal when symbols and types agree throughout;
-// the one that runs into the sentinel is unique.
-function equalLmsSubstrings(T: SaisText, types: Uint8Array, n: number, p: number, q: number): boolean {
-	for (let d = 0; ; d++) {
-		const a = p + d;
-		const b = q + d;
-		if (a === n || b === n) return false;
-		if (T[a] !== T[b] || types[a] !== types[b]) return false;
-		if (d > 0 && types[a] === S_TYPE && types[a - 1] === L_TYPE) return true;
+// Compacts the sorted LMS positions into SA[0, m) and names each LMS substring by rank (1-based), storing the name of
+// p at SA[m + (p >> 1)]: LMS positions are at least two apart and m <= n / 2, so each has its own slot. Two LMS
+// substrings (from an LMS position through the next, or through the sentinel) are equal when their lengths and
+// symbols agree: the types follow from the symbols, as both end on an S position. Returns the number of names.
+function nameLmsSubstrings(T: SaisText, SA: Int32Array, n: number, m: number): number {
+	let i = 0;
+	let p: number;
+	for (; (p = SA[i]) < 0; i++) SA[i] = ~p;
+	if (i < m) {
+		for (let j = i++; ; i++) {
+			if ((p = SA[i]) < 0) {
+				SA[j++] = ~p;
+				SA[i] = 0;
+				if (j === m) break;
+			}
+		}
+	}
+
+	// The length of each LMS substring, right to left; the rightmost one reaches the sentinel at n.
+	i = n - 1;
+	let next = n;
+	let c0 = T[n - 1];
+	let c1 = c0;
+	do c1 = c0;
+	while (--i >= 0 && (c0 = T[i]) >= c1);
+	while (i >= 0) {
+		do c1 = c0;
+		while (--i >= 0 && (c0 = T[i]) <= c1);
+		if (i >= 0) {
+			SA[m + ((i + 1) >> 1)] = next - i;
+			next = i + 1;
+			do c1 = c0;
+			while (--i >= 0 && (c0 = T[i]) >= c1);
+		}
+	}
+
+	let names = 0;
+	let q = n;
+	let qLength = 0;
+	for (let r = 0; r < m; r++) {
+		p = SA[r];
+		const pLength = SA[m + (p >> 1)];
+		let same = pLength === qLength && p + pLength <= n && q + pLength <= n;
+		for (let d = 0; same && d < pLength; d++) same = T[p + d] === T[q + d];
+		if (!same) {
+			names++;
+			q = p;
+			qLength = pLength;
+		}
+		SA[m + (p >> 1)] = names;
+	}
+	return names;
+}
+
+// Stage 3's induced sort from the sorted LMS seeds. A slot holds a suffix p, as ~p while p's left neighbour must not be
+// induced in the current pass (it has the other type, or p is 0); each pass flips the slots it passes over, so every
+// slot ends positive.
+function induceSuffixArray(T: SaisText, SA: Int32Array, C: Int32Array, B: Int32Array, n: number, K: number): void {
+	// L suffixes, left to right from bucket starts; the sentinel first induces n - 1.
+	bucketStarts(C, B, K);
+	let j = n - 1;
+	SA[B[T[j]]++] = j > 0 && T[j - 1] < T[j] ? ~j : j;
+	for (let i = 0; i < n; i++) {
+		j = SA[i];
+		SA[i] = ~j;
+		if (j > 0) {
+			j--;
+			const c = T[j];
+			SA[B[c]++] = j > 0 ? j ^ ((T[j - 1] - c) >> 31) : j;
+		}
+	}
+	// S suffixes, right to left from bucket ends, overwriting the seeds.
+	bucketEnds(C, B, K);
+	for (let i = n - 1; i >= 0; i--) {
+		j = SA[i];
+		if (j > 0) {
+			j--;
+			const c = T[j];
+			SA[--B[c]] = j > 0 ? j ^ ((c - T[j - 1]) >> 31) : ~j;
+		} else SA[i] = ~j;
 	}
 }
