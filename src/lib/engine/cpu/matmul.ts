@@ -1,11 +1,62 @@
 // Linear layer: out = inp @ weight^T + bias, weight stored (OC, C) as PyTorch's nn.Linear, so checkpoints and fixtures
-// map one-to-one and the tied output head is the token table itself. Register-blocked loops (2 rows x 4 outputs in the
-// forward, 2 x 4 in both backward products; measured ~3x a plain loop in V8) keep every inner loop on contiguous rows.
-// All gradients (dinp too) accumulate with +=. Shapes: B batch, T time, C input channels, OC output channels.
+// map one-to-one and the tied output head is the token table itself. Float32 calls run the WebAssembly SIMD kernel
+// (wasmMatmul.ts) where the runtime has it; float64 calls and runtimes without SIMD run the JS loops below, which stay
+// the reference. All gradients (dinp too) accumulate with +=. Shapes: B batch, T time, C input channels, OC outputs.
 import type { Floats } from './floats';
+import { createWasmMatmul } from './wasmMatmul';
+
+const wasm = createWasmMatmul();
+
+/** Which implementation float32 calls use: 'wasm' (SIMD kernel) or 'js' (this runtime lacks WebAssembly SIMD). */
+export const matmulBackend: 'wasm' | 'js' = wasm ? 'wasm' : 'js';
 
 /** Computes out = inp @ weight^T (+ bias when given). */
 export function matmulForward(
+	out: Floats, // (B,T,OC)
+	inp: Floats, // (B,T,C)
+	weight: Floats, // (OC,C)
+	bias: Floats | null, // (OC)
+	B: number,
+	T: number,
+	C: number,
+	OC: number
+): void {
+	if (wasm && out instanceof Float32Array && inp instanceof Float32Array && weight instanceof Float32Array) {
+		if (bias === null || bias instanceof Float32Array) return wasm.forward(out, inp, weight, bias, B * T, C, OC);
+	}
+	matmulForwardJs(out, inp, weight, bias, B, T, C, OC);
+}
+
+/** Backward of matmulForward: dinp += dout @ weight, dweight += dout^T @ inp, dbias += column sums of dout. */
+export function matmulBackward(
+	dinp: Floats, // (B,T,C)
+	dweight: Floats, // (OC,C)
+	dbias: Floats | null, // (OC)
+	dout: Floats, // (B,T,OC)
+	inp: Floats, // (B,T,C)
+	weight: Floats, // (OC,C)
+	B: number,
+	T: number,
+	C: number,
+	OC: number
+): void {
+	if (
+		wasm &&
+		dinp instanceof Float32Array &&
+		dweight instanceof Float32Array &&
+		dout instanceof Float32Array &&
+		inp instanceof Float32Array &&
+		weight instanceof Float32Array
+	) {
+		if (dbias === null || dbias instanceof Float32Array) {
+			return wasm.backward(dinp, dweight, dbias, dout, inp, weight, B * T, C, OC);
+		}
+	}
+	matmulBackwardJs(dinp, dweight, dbias, dout, inp, weight, B, T, C, OC);
+}
+
+/** matmulForward in plain JS (any element type): register-blocked 2 rows x 4 outputs, ~3x a plain loop in V8. */
+export function matmulForwardJs(
 	out: Floats, // (B,T,OC)
 	inp: Floats, // (B,T,C)
 	weight: Floats, // (OC,C)
@@ -82,8 +133,8 @@ export function matmulForward(
 	}
 }
 
-/** Backward of matmulForward: dinp += dout @ weight, dweight += dout^T @ inp, dbias += column sums of dout. */
-export function matmulBackward(
+/** matmulBackward in plain JS (any element type); both products blocked 2 rows x 4, inner loops on contiguous rows. */
+export function matmulBackwardJs(
 	dinp: Floats, // (B,T,C)
 	dweight: Floats, // (OC,C)
 	dbias: Floats | null, // (OC)

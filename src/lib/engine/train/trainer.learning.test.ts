@@ -44,5 +44,5 @@ describe('Trainer on WordNet noun.animal', () => {
 				`in ${config.steps} steps, ${((performance.now() - started) / 1000).toFixed(1)} s`
 		);
 		expect(after).toBeLessThan(0.95 * baseline);
-	}, 30_000);
+	}, 120_000); // about 10 s alone on 2 cores; the margin is for a loaded machine
 });
