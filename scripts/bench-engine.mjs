@@ -1,0 +1,465 @@
+// `npm run bench:engine`: the training engine's speed. In Node (the CPU path: cpu/gpt.ts with the WebAssembly SIMD
+// matmul) and in headless Chromium (the WebGPU path: webgpu/gpt.ts) it measures training tokens/s per preset, greedy
+// decode tokens/s and matmul GFLOP/s at 256, 512 and 1024; when Debian's python3-torch is installed it times the same
+// training step of the same config in PyTorch on the CPU in the same run (scripts/bench-engine-torch.py) and reports
+// the ratio. Prints a table, writes bench/results/engine.json. The TypeScript loads through one Vite dev server
+// (ssrLoadModule in Node, the page's import() in Chromium), as in bench-spans.mjs. Every timing warms up first; the
+// machine's 2 cores are shared, so the phases run one after another and ratios compare figures of the same run.
+// Under SwiftShader (no GPU) the WebGPU figures are CPU emulation: read them only as ratios against the CPU path.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
+import { join } from 'node:path';
+import { chromium } from 'playwright';
+import { createServer } from 'vite';
+
+const root = new URL('..', import.meta.url).pathname;
+const PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
+const MATMUL_SIZES = [256, 512, 1024];
+const UPDATE = { learningRate: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, maxGradNorm: 1 };
+// Per preset: batch shape, warm-up steps, then timed steps (at least `steps`, and at least `ms` of steps).
+const TRAIN = {
+	tiny: { B: 8, T: 128, warmup: 2, steps: 5, ms: 4000 },
+	small: { B: 4, T: 256, warmup: 1, steps: 2, ms: 3000 }
+};
+// The WebGPU path under SwiftShader is slow: fewer steps, tiny only.
+const TRAIN_WEBGPU = { tiny: { B: 8, T: 128, warmup: 1, steps: 3, ms: 0 } };
+// PyTorch: per preset warm-up steps, timed seconds and windows (best window counts; at least 2 steps each).
+const TORCH = { tiny: { warmup: 1, seconds: 6, windows: 3 }, small: { warmup: 1, seconds: 0, windows: 1 } };
+// Greedy decode: a prompt, then `tokens` new ones, each one full forward over a fixed window of blockSize positions
+// (causal attention: the padding after the context changes nothing before it) and the argmax of the last real one.
+const DECODE = { preset: 'tiny', prompt: 16, tokens: 24 };
+const DECODE_NOTE = 'no KV cache: full forward per token over a fixed blockSize window (B=1), argmax of the last context position';
+const TARGETS = { torch_over_cpu: 3 };
+
+/** A free TCP port on 127.0.0.1. @returns {Promise<number>} */
+function freePort() {
+	return new Promise((resolve, reject) => {
+		const s = createNetServer();
+		s.once('error', reject);
+		s.listen(0, '127.0.0.1', () => {
+			const address = s.address();
+			const port = typeof address === 'object' && address ? address.port : 0;
+			s.close(() => resolve(port));
+		});
+	});
+}
+
+/**
+ * @typedef {{ B: number, T: number, warmup: number, steps: number, ms: number }} TrainPlan
+ * @typedef {{ train: Record<string, TrainPlan>, matmulSizes: number[], update: typeof UPDATE, decode: typeof DECODE }} Plan
+ * @typedef {{ tokS: number, steps: number, ms: number, loss: number }} TrainResult
+ */
+
+/**
+ * Runs in Node: the CPU path. Deterministic batches (the same ids on both paths), the same seed as the WebGPU model.
+ * @param {(path: string) => Promise<any>} load
+ * @param {Plan} plan
+ */
+async function measureCpu(load, plan) {
+	const { gptConfig } = await load('/src/lib/engine/config.ts');
+	const { createGPT, gptBackward, gptForward, gptUpdate, gptZeroGrad } = await load('/src/lib/engine/cpu/gpt.ts');
+	const { matmulBackend, matmulForward } = await load('/src/lib/engine/cpu/matmul.ts');
+	const fill = (/** @type {number} */ n, /** @type {number} */ seed) => {
+		const a = new Float32Array(n);
+		for (let i = 0; i < n; i++) a[i] = (((Math.imul(i + seed, 2654435761) >>> 0) % 2001) - 1000) / 1000;
+		return a;
+	};
+	/** @type {Record<string, number>} */
+	const matmul = {};
+	for (const S of plan.matmulSizes) {
+		const [inp, weight, bias, out] = [fill(S * S, 1), fill(S * S, 2), fill(S, 3), new Float32Array(S * S)];
+		const run = () => matmulForward(out, inp, weight, bias, 1, S, S, S);
+		run();
+		let best = Infinity;
+		for (let w = 0; w < 3; w++) {
+			let n = 0;
+			const t = performance.now();
+			do {
+				run();
+				n++;
+			} while (performance.now() - t < 400);
+			best = Math.min(best, (performance.now() - t) / n);
+		}
+		matmul[S] = (2 * S ** 3) / (best / 1000) / 1e9;
+	}
+	/** @type {Record<string, TrainResult>} */
+	const train = {};
+	for (const [preset, { B, T, warmup, steps, ms }] of Object.entries(plan.train)) {
+		const config = gptConfig(preset);
+		const model = createGPT(config, { seed: 1 });
+		const [inputs, targets] = batchIds(B, T, config.vocabSize);
+		const step = () => {
+			gptZeroGrad(model);
+			const loss = gptForward(model, inputs, targets, B, T);
+			gptBackward(model);
+			gptUpdate(model, plan.update);
+			return loss;
+		};
+		for (let i = 0; i < warmup; i++) step();
+		let n = 0;
+		let loss = NaN;
+		const t = performance.now();
+		while (n < steps || performance.now() - t < ms) {
+			loss = step();
+			n++;
+		}
+		const elapsed = performance.now() - t;
+		train[preset] = { tokS: (B * T * n) / (elapsed / 1000), steps: n, ms: elapsed, loss };
+	}
+	// Greedy decode over a fixed window: the same procedure as the page's.
+	const config = gptConfig(plan.decode.preset);
+	const model = createGPT(config, { seed: 1 });
+	const T = config.blockSize;
+	const V = config.vocabSize;
+	const context = decodePrompt(plan.decode.prompt, V);
+	const window = new Int32Array(T);
+	const zeros = new Int32Array(T);
+	const next = () => {
+		window.fill(0);
+		window.set(context.slice(-T));
+		gptForward(model, window, zeros, 1, T);
+		const logits = model.batch.acts.logits;
+		const at = (Math.min(context.length, T) - 1) * V;
+		let arg = 0;
+		for (let v = 1; v < V; v++) if (logits[at + v] > logits[at + arg]) arg = v;
+		return arg;
+	};
+	context.push(next()); // warm-up, not timed
+	const t = performance.now();
+	for (let i = 0; i < plan.decode.tokens; i++) context.push(next());
+	const decodeMs = performance.now() - t;
+	return {
+		matmulBackend,
+		matmul,
+		train,
+		decode: { tokS: plan.decode.tokens / (decodeMs / 1000), tokens: context.slice(plan.decode.prompt) }
+	};
+
+	/** @param {number} B @param {number} T @param {number} V */
+	function batchIds(B, T, V) {
+		const inputs = new Int32Array(B * T);
+		const targets = new Int32Array(B * T);
+		for (let i = 0; i < B * T; i++) {
+			inputs[i] = (i * 7919) % V;
+			targets[i] = (i * 104729 + 3) % V;
+		}
+		return [inputs, targets];
+	}
+	/** @param {number} n @param {number} V */
+	function decodePrompt(n, V) {
+		return Array.from({ length: n }, (_, i) => (i * 7919 + 11) % V);
+	}
+}
+
+/**
+ * Runs in the page: the WebGPU path, with the CPU's ids and seed. Counts queue.submit calls during the timed steps.
+ * Reaches two private members of WebGPUGPT (activationsFor, encodeForward) for the forward-only decode loop, which
+ * the engine does not expose yet. Everything it returns is plain JSON.
+ * @param {(path: string) => Promise<any>} load
+ * @param {Plan} plan
+ */
+async function measureWebGPU(load, plan) {
+	const G = /** @type {any} */ (globalThis);
+	const { gptConfig } = await load('/src/lib/engine/config.ts');
+	const { requestGPU } = await load('/src/lib/engine/webgpu/device.ts');
+	const { KernelCache } = await load('/src/lib/engine/webgpu/kernels.ts');
+	const { createMatmul } = await load('/src/lib/engine/webgpu/matmul.ts');
+	const { createTensor } = await load('/src/lib/engine/webgpu/buffers.ts');
+	const { createWebGPUGPT } = await load('/src/lib/engine/webgpu/gpt.ts');
+	/** @type {string[]} */
+	const gpuErrors = [];
+	const gpu = await requestGPU({ onError: (/** @type {any} */ e) => gpuErrors.push(String(e.details ?? e.message)) });
+	const device = gpu.device;
+	const info = gpu.adapterInfo;
+	const adapter = {
+		vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description,
+		isFallbackAdapter: info.isFallbackAdapter ?? null
+	};
+	let submits = 0;
+	const submit = device.queue.submit.bind(device.queue);
+	device.queue.submit = (/** @type {any} */ buffers) => {
+		submits++;
+		submit(buffers);
+	};
+	const cache = new KernelCache(device);
+	const fill = (/** @type {number} */ n, /** @type {number} */ seed) => {
+		const a = new Float32Array(n);
+		for (let i = 0; i < n; i++) a[i] = (((Math.imul(i + seed, 2654435761) >>> 0) % 2001) - 1000) / 1000;
+		return a;
+	};
+	/** @type {Record<string, number>} */
+	const matmul = {};
+	for (const S of plan.matmulSizes) {
+		console.log(`  matmul ${S}`);
+		const op = await createMatmul(cache, { B: 1, T: S, C: S, OC: S });
+		const [inp, weight, bias, out] = [createTensor(device, 'inp', fill(S * S, 1)), createTensor(device, 'w', fill(S * S, 2)), createTensor(device, 'b', fill(S, 3)), createTensor(device, 'out', S * S)];
+		const run = async (/** @type {number} */ k) => {
+			const encoder = device.createCommandEncoder();
+			for (let i = 0; i < k; i++) op.forward(encoder, { out, inp, weight, bias });
+			device.queue.submit([encoder.finish()]);
+			await device.queue.onSubmittedWorkDone();
+		};
+		await run(1);
+		let t = performance.now();
+		await run(1);
+		const k = Math.max(1, Math.min(64, Math.round(600 / Math.max(1, performance.now() - t))));
+		let best = Infinity;
+		for (let w = 0; w < 2; w++) {
+			t = performance.now();
+			await run(k);
+			best = Math.min(best, (performance.now() - t) / k);
+		}
+		matmul[S] = (2 * S ** 3) / (best / 1000) / 1e9;
+		for (const b of [inp, weight, bias, out]) b.destroy();
+	}
+	/** @type {Record<string, TrainResult & { submitsPerStep: number }>} */
+	const train = {};
+	for (const [preset, { B, T, warmup, steps, ms }] of Object.entries(plan.train)) {
+		const config = gptConfig(preset);
+		console.log(`  train ${preset}`);
+		const model = await createWebGPUGPT(cache, { config, seed: 1 });
+		const [inputs, targets] = batchIds(B, T, config.vocabSize);
+		const batch = { inputs, targets, B, T };
+		for (let i = 0; i < warmup; i++) await model.trainStep(batch, plan.update);
+		await model.readLoss();
+		const before = submits;
+		let n = 0;
+		const t = performance.now();
+		while (n < steps || performance.now() - t < ms) {
+			await model.trainStep(batch, plan.update);
+			n++;
+			if (n >= steps) await device.queue.onSubmittedWorkDone();
+		}
+		await device.queue.onSubmittedWorkDone();
+		const elapsed = performance.now() - t;
+		const submitsPerStep = (submits - before) / n;
+		train[preset] = { tokS: (B * T * n) / (elapsed / 1000), steps: n, ms: elapsed, loss: await model.readLoss(), submitsPerStep };
+		await model.destroy();
+	}
+	console.log('  decode');
+	const config = gptConfig(plan.decode.preset);
+	const model = /** @type {any} */ (await createWebGPUGPT(cache, { config, seed: 1 }));
+	const T = config.blockSize;
+	const V = config.vocabSize;
+	const b = await model.activationsFor(1, T);
+	const staging = device.createBuffer({ label: 'decode logits', size: V * 4, usage: G.GPUBufferUsage.MAP_READ | G.GPUBufferUsage.COPY_DST });
+	device.queue.writeBuffer(b.targets, 0, new Int32Array(T));
+	const context = decodePrompt(plan.decode.prompt, V);
+	const window = new Int32Array(T);
+	const next = async () => {
+		window.fill(0);
+		window.set(context.slice(-T));
+		device.queue.writeBuffer(b.inputs, 0, window);
+		const encoder = device.createCommandEncoder({ label: 'decode step' });
+		model.encodeForward(encoder, b);
+		encoder.copyBufferToBuffer(b.logits, (Math.min(context.length, T) - 1) * V * 4, staging, 0, V * 4);
+		device.queue.submit([encoder.finish()]);
+		await staging.mapAsync(G.GPUMapMode.READ);
+		const row = new Float32Array(staging.getMappedRange());
+		let arg = 0;
+		for (let v = 1; v < V; v++) if (row[v] > row[arg]) arg = v;
+		staging.unmap();
+		return arg;
+	};
+	context.push(await next());
+	const t = performance.now();
+	for (let i = 0; i < plan.decode.tokens; i++) context.push(await next());
+	const decodeMs = performance.now() - t;
+	staging.destroy();
+	await model.destroy();
+	device.destroy();
+	return {
+		adapter,
+		matmul,
+		train,
+		decode: { tokS: plan.decode.tokens / (decodeMs / 1000), tokens: context.slice(plan.decode.prompt) },
+		gpuErrors
+	};
+
+	/** @param {number} B @param {number} T @param {number} V */
+	function batchIds(B, T, V) {
+		const inputs = new Int32Array(B * T);
+		const targets = new Int32Array(B * T);
+		for (let i = 0; i < B * T; i++) {
+			inputs[i] = (i * 7919) % V;
+			targets[i] = (i * 104729 + 3) % V;
+		}
+		return [inputs, targets];
+	}
+	/** @param {number} n @param {number} V */
+	function decodePrompt(n, V) {
+		return Array.from({ length: n }, (_, i) => (i * 7919 + 11) % V);
+	}
+}
+
+/**
+ * PyTorch's figures (null with the reason when /usr/bin/python3 has no torch).
+ * @param {Record<string, any>} configs preset -> GPTConfig
+ * @returns {{ torch: string | null, threads: number | null, blas: string | null, results: Record<string, { tok_s: number, tok_s_1thread: number | null }>, error: string | null }}
+ */
+function measureTorch(configs) {
+	const none = (/** @type {string} */ error) => ({ torch: null, threads: null, blas: null, results: {}, error });
+	if (!existsSync(PYTHON)) return none(`${PYTHON} not found`);
+	try {
+		execFileSync(PYTHON, ['-c', 'import torch'], { stdio: 'pipe' });
+	} catch {
+		return none(`${PYTHON} has no torch (apt-get install -y python3-torch)`);
+	}
+	const jobs = Object.entries(TORCH).map(([preset, t]) => ({ preset, config: configs[preset], B: TRAIN[/** @type {keyof typeof TRAIN} */ (preset)].B, T: TRAIN[/** @type {keyof typeof TRAIN} */ (preset)].T, ...t }));
+	const out = execFileSync(PYTHON, [join(root, 'scripts/bench-engine-torch.py'), JSON.stringify(jobs)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+	return { ...JSON.parse(out.trim().split('\n').pop() ?? '{}'), error: null };
+}
+
+async function main() {
+	const t0 = Date.now();
+	const port = await freePort();
+	const server = await createServer({
+		configFile: false,
+		root,
+		cacheDir: join(root, 'node_modules/.vite-bench-engine'),
+		logLevel: 'warn',
+		resolve: { alias: { $lib: join(root, 'src/lib') } },
+		optimizeDeps: { noDiscovery: true, include: [] },
+		server: { host: '127.0.0.1', port, strictPort: true, hmr: false },
+		plugins: [
+			{
+				name: 'ledgerlight:bench-page',
+				configureServer(s) {
+					// Cross-origin isolation gives the page a 5 us clock instead of 100 us.
+					s.middlewares.use((req, res, next) => {
+						res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+						res.setHeader('Cross-Origin-Embedder-Policy', 'credentialless');
+						if (req.url === '/__bench/') {
+							res.setHeader('Content-Type', 'text/html');
+							return res.end('<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>bench:engine</title>');
+						}
+						next();
+					});
+				}
+			}
+		]
+	});
+	let browser;
+	try {
+		await server.listen();
+		const load = (/** @type {string} */ path) => server.ssrLoadModule(path);
+		const { gptConfig } = await load('/src/lib/engine/config.ts');
+		const configs = Object.fromEntries(Object.keys(TRAIN).map((p) => [p, gptConfig(p)]));
+
+		console.log('CPU path in Node (matmul, train tiny and small, decode)...');
+		const cpu = await measureCpu(load, { train: TRAIN, matmulSizes: MATMUL_SIZES, update: UPDATE, decode: DECODE });
+
+		console.log(`PyTorch on the CPU (${PYTHON})...`);
+		const torch = measureTorch(configs);
+		if (torch.error) console.log(`  skipped: ${torch.error}`);
+
+		console.log('WebGPU path in headless Chromium (matmul, train tiny, decode)...');
+		/** @type {any} */
+		let web = null;
+		/** @type {string | null} */
+		let webError = null;
+		try {
+			browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--enable-unsafe-webgpu', '--disable-background-networking'] });
+			const page = await browser.newPage();
+			/** @type {string[]} */
+			const errors = [];
+			page.on('pageerror', (e) => errors.push(e.message));
+			page.on('console', (m) => m.text().startsWith('  ') && console.log(m.text()));
+			page.setDefaultTimeout(0);
+			await page.goto(`http://127.0.0.1:${port}/__bench/`);
+			const plan = { train: TRAIN_WEBGPU, matmulSizes: MATMUL_SIZES, update: UPDATE, decode: DECODE };
+			web = await page.evaluate(`(${measureWebGPU.toString()})((p) => import(p), ${JSON.stringify(plan)})`);
+			if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
+			if (web.gpuErrors.length) throw new Error(`GPU errors: ${web.gpuErrors.join('; ')}`);
+		} catch (e) {
+			webError = String(/** @type {any} */ (e)?.message ?? e).split('\n')[0];
+			console.log(`  WebGPU part failed: ${webError}`);
+			web = null;
+		}
+
+		const r1 = (/** @type {number | null | undefined} */ x) => (x == null ? null : Math.round(x));
+		const r2 = (/** @type {number | null | undefined} */ x) => (x == null ? null : +x.toFixed(2));
+		const ratio = (/** @type {number | null | undefined} */ a, /** @type {number | null | undefined} */ b) => (a == null || !b ? null : +(a / b).toFixed(3));
+		const tt = torch.results;
+		/** @type {Record<string, any>} */
+		const r = {
+			cpu_train_tok_s_tiny: r1(cpu.train.tiny.tokS),
+			cpu_train_tok_s_small: r1(cpu.train.small.tokS),
+			torch_cpu_train_tok_s_tiny: r1(tt.tiny?.tok_s),
+			torch_cpu_train_tok_s_small: r1(tt.small?.tok_s),
+			torch_over_cpu_tiny: ratio(tt.tiny?.tok_s, cpu.train.tiny.tokS),
+			torch_over_cpu_small: ratio(tt.small?.tok_s, cpu.train.small.tokS),
+			torch_over_cpu_target: TARGETS.torch_over_cpu,
+			torch_1thread_train_tok_s_tiny: r1(tt.tiny?.tok_s_1thread),
+			torch_1thread_train_tok_s_small: r1(tt.small?.tok_s_1thread),
+			torch_version: torch.torch,
+			torch_threads: torch.threads,
+			torch_blas: torch.blas,
+			torch_error: torch.error,
+			webgpu_train_tok_s_tiny: r1(web?.train.tiny.tokS),
+			webgpu_over_cpu_train_tiny: ratio(web?.train.tiny.tokS, cpu.train.tiny.tokS),
+			cpu_decode_tok_s_tiny: r2(cpu.decode.tokS),
+			webgpu_decode_tok_s_tiny: r2(web?.decode.tokS),
+			webgpu_over_cpu_decode_tiny: ratio(web?.decode.tokS, cpu.decode.tokS),
+			decode_note: DECODE_NOTE,
+			decode_tokens_match: web ? JSON.stringify(web.decode.tokens) === JSON.stringify(cpu.decode.tokens) : null,
+			decode_prompt_tokens: DECODE.prompt,
+			decode_new_tokens: DECODE.tokens
+		};
+		for (const S of MATMUL_SIZES) {
+			r[`matmul_gflops_${S}_cpu`] = r2(cpu.matmul[S]);
+			r[`matmul_gflops_${S}_webgpu`] = r2(web?.matmul[S]);
+		}
+		Object.assign(r, {
+			cpu_matmul_backend: cpu.matmulBackend,
+			one_submission_per_step: web ? web.train.tiny.submitsPerStep === 1 : null,
+			submissions_per_step: web ? web.train.tiny.submitsPerStep : null,
+			adapter: web ? web.adapter.description || [web.adapter.vendor, web.adapter.architecture, web.adapter.device].filter(Boolean).join(' ') : null,
+			adapter_info: web?.adapter ?? null,
+			webgpu_error: webError,
+			train_shapes: Object.fromEntries(Object.entries(TRAIN).map(([p, { B, T }]) => [p, { B, T }])),
+			cpu_train_steps: Object.fromEntries(Object.entries(cpu.train).map(([p, x]) => [p, x.steps])),
+			webgpu_train_steps_tiny: web?.train.tiny.steps ?? null,
+			cpu_train_loss: Object.fromEntries(Object.entries(cpu.train).map(([p, x]) => [p, r2(x.loss)])),
+			webgpu_train_loss_tiny: r2(web?.train.tiny.loss),
+			node: process.version,
+			chromium: browser ? browser.version() : null,
+			date: new Date().toISOString()
+		});
+
+		const ok = (/** @type {boolean} */ met) => (met ? 'met' : 'MISSED');
+		const na = (/** @type {unknown} */ x, unit = '') => (x == null ? 'n/a' : `${x}${unit}`);
+		const sw = web?.adapter.isFallbackAdapter ? ' (software adapter: ratio only)' : '';
+		/** @type {string[][]} */
+		const rows = [];
+		for (const p of /** @type {const} */ (['tiny', 'small'])) {
+			const { B, T } = TRAIN[p];
+			const q = r[`torch_over_cpu_${p}`];
+			rows.push([`train ${p} (B=${B}, T=${T}), CPU`, na(r[`cpu_train_tok_s_${p}`], ' tok/s'), `${cpu.train[p].steps} steps after ${TRAIN[p].warmup} warm-up; matmul ${cpu.matmulBackend}`]);
+			rows.push([`  PyTorch ${torch.torch ?? ''} CPU, same step`, na(r[`torch_cpu_train_tok_s_${p}`], ' tok/s'), q == null ? `n/a: ${torch.error}` : `torch/ours ${q}x; target <= ${TARGETS.torch_over_cpu}: ${ok(q <= TARGETS.torch_over_cpu)}; ${torch.threads} thread(s), BLAS ${torch.blas}`]);
+		}
+		rows.push(['train tiny (B=8, T=128), WebGPU', na(r.webgpu_train_tok_s_tiny, ' tok/s'), web ? `${r.webgpu_over_cpu_train_tiny}x CPU${sw}; ${web.train.tiny.steps} steps` : `n/a: ${webError}`]);
+		rows.push(['decode tiny, CPU', na(r.cpu_decode_tok_s_tiny, ' tok/s'), DECODE_NOTE]);
+		rows.push(['decode tiny, WebGPU', na(r.webgpu_decode_tok_s_tiny, ' tok/s'), web ? `${r.webgpu_over_cpu_decode_tiny}x CPU${sw}; same tokens as CPU: ${r.decode_tokens_match}` : 'n/a']);
+		for (const S of MATMUL_SIZES) {
+			rows.push([`matmul ${S}^3, CPU`, `${r[`matmul_gflops_${S}_cpu`]} GFLOP/s`, `forward, ${cpu.matmulBackend}`]);
+			rows.push([`matmul ${S}^3, WebGPU`, na(r[`matmul_gflops_${S}_webgpu`], ' GFLOP/s'), web ? `${ratio(web.matmul[S], cpu.matmul[S])}x CPU${sw}` : 'n/a']);
+		}
+		rows.push(['submissions per train step, WebGPU', na(r.submissions_per_step), r.one_submission_per_step == null ? 'n/a' : `target 1: ${ok(r.one_submission_per_step)}`]);
+		rows.push(['adapter', na(r.adapter), web ? `fallback: ${web.adapter.isFallbackAdapter}` : '']);
+		const w = [0, 1].map((i) => Math.max(...rows.map((row) => row[i].length)));
+		console.log(`\nengine benchmark, Node ${process.version}, ${r.chromium ? `Chromium ${r.chromium}` : 'no Chromium'}\n`);
+		console.log(`${'metric'.padEnd(w[0])}  ${'value'.padStart(w[1])}  target / ratio`);
+		for (const [a, b, c] of rows) console.log(`${a.padEnd(w[0])}  ${b.padStart(w[1])}  ${c}`);
+		const out = join(root, 'bench/results');
+		mkdirSync(out, { recursive: true });
+		writeFileSync(join(out, 'engine.json'), JSON.stringify(r, null, '\t') + '\n');
+		console.log(`\nwrote bench/results/engine.json (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+	} finally {
+		await browser?.close();
+		await server.close();
+	}
+}
+
+await main();
