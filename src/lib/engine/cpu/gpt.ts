@@ -221,7 +221,9 @@ export function gptUpdate(model: GPT, options: GPTUpdateOptions): number {
 	return norm;
 }
 
-function checkBatch(inputs: Int32Array, targets: Int32Array, B: number, T: number, V: number, blockSize: number): void {
+/** Throws an EngineInputError unless (inputs, targets) is a valid (B, T) batch for the model: shape, block size and every
+ * token id in range (the WebGPU embedding kernel indexes tables unchecked, so its caller relies on this too). */
+export function checkBatch(inputs: Int32Array, targets: Int32Array, B: number, T: number, V: number, blockSize: number): void {
 	if (!Number.isSafeInteger(B) || !Number.isSafeInteger(T) || B < 1 || T < 1) {
 		throw new EngineInputError('Batch size and sequence length must be positive integers.', { details: `B ${B}, T ${T}.` });
 	}

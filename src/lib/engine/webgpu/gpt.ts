@@ -3,8 +3,7 @@
 // multiple of 64 at 256 bytes). A step is one encoder and one submission; the loss stays on the GPU until readLoss().
 // Shapes: B batch, T time, C channels, V vocab, L layers, NH heads, P parameters.
 import { type GPTConfig, parameterCount } from '../config';
-import { IGNORE_INDEX } from '../cpu/crossEntropy';
-import type { GPTUpdateOptions } from '../cpu/gpt';
+import { checkBatch, type GPTUpdateOptions } from '../cpu/gpt';
 import { EngineConfigError, EngineInputError } from '../errors';
 import { DECAYED_PARAMETERS, initParameters, parameterLayout, parameterViews } from '../params';
 import type { ParameterLayout, ParameterName } from '../params';
@@ -102,7 +101,8 @@ export class WebGPUGPT {
 	}
 
 	private async submit(batch: GPTBatch, update: GPTUpdateOptions | null): Promise<void> {
-		checkBatch(batch, this.config);
+		// The embedding kernel indexes tables with the ids unchecked, so every id is checked here, before upload.
+		checkBatch(batch.inputs, batch.targets, batch.B, batch.T, this.config.vocabSize, this.config.blockSize);
 		const b = await this.activationsFor(batch.B, batch.T);
 		const { device } = this.cache;
 		device.queue.writeBuffer(b.inputs, 0, batch.inputs);
@@ -238,23 +238,4 @@ export async function createWebGPUGPT(cache: KernelCache, { config, seed = 0 }: 
 	initParameters(parameterViews(weights, layout), config, seed);
 	const adamw = await createAdamW(cache, { P: weights.length });
 	return new WebGPUGPT(cache, config, weights, adamw);
-}
-
-// The embedding kernel indexes tables with the ids unchecked, so every id is checked here, before upload.
-function checkBatch({ inputs, targets, B, T }: GPTBatch, { vocabSize: V, blockSize }: GPTConfig): void {
-	if (!Number.isSafeInteger(B) || !Number.isSafeInteger(T) || B < 1 || T < 1) {
-		throw new EngineInputError('Batch size and sequence length must be positive integers.', { details: `B ${B}, T ${T}.` });
-	}
-	if (T > blockSize) throw new EngineInputError(`Sequence length ${T} is longer than the model's block size ${blockSize}.`);
-	if (inputs.length !== B * T || targets.length !== B * T) {
-		throw new EngineInputError('Inputs and targets must each hold B * T token ids.', {
-			details: `B * T = ${B * T}, inputs ${inputs.length}, targets ${targets.length}.`
-		});
-	}
-	for (let i = 0; i < B * T; i++) {
-		const [x, y] = [inputs[i], targets[i]];
-		if (x < 0 || x >= V || (y !== IGNORE_INDEX && (y < 0 || y >= V))) {
-			throw new EngineInputError(`Token id out of range for a vocabulary of ${V}.`, { details: `input ${x}, target ${y} at position ${i}.` });
-		}
-	}
 }
