@@ -2,7 +2,7 @@
 // the engine's BPE tokenizer lands. Every byte >= 0x80 counts as part of a word, so a span never splits a character.
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { BaseError } from '../../core/errors';
+import { TokenizerError } from '../../core/tokenizer/bpe';
 
 /** What an index needs from a tokenizer: ids below vocabSize, a hash that keys the indexes built with it, and where
  * spans may start and end. */
@@ -27,9 +27,8 @@ export type Segmentation = {
 	sentenceEnd: Uint8Array;
 };
 
-export class TokenizerError extends BaseError {
-	override name = 'TokenizerError';
-}
+// One tokenizer error type for every tokenizer: the byte tokenizer here and the BPE tokenizer in core.
+export { TokenizerError };
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
