@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../random';
-import { attentionBackward, attentionForward } from './attention';
+import { attentionBackward, attentionBackwardJs, attentionForward, attentionForwardJs } from './attention';
 import { gradCheck, randomTensor } from './gradcheck';
 
 describe('attention', () => {
@@ -40,4 +40,30 @@ describe('attention', () => {
 		);
 		expect(failures).toEqual([]);
 	});
+});
+
+describe('attention on the float32 WebAssembly path', () => {
+	// Shapes that cross the kernel's 4-row groups and 8-column panels: T = 13, hs = 5 and 12.
+	for (const [B, T, C, NH] of [[2, 13, 10, 2], [1, 9, 24, 2], [3, 4, 8, 1]] as const) {
+		it(`matches the JS loops at B=${B} T=${T} C=${C} NH=${NH}`, () => {
+			const rng = createRng(B * 100 + T);
+			const inp64 = randomTensor(rng, B * T * 3 * C);
+			const dout64 = randomTensor(rng, B * T * C);
+			const inp = Float32Array.from(inp64);
+			const dout = Float32Array.from(dout64);
+			const [out, att] = [new Float32Array(B * T * C), new Float32Array(B * NH * T * T)];
+			const [outRef, attRef] = [new Float32Array(B * T * C), new Float32Array(B * NH * T * T)];
+			attentionForward(out, att, inp, B, T, C, NH);
+			attentionForwardJs(outRef, attRef, inp, B, T, C, NH);
+			const dinp = Float32Array.from(randomTensor(rng, B * T * 3 * C)); // gradients accumulate: start non-zero
+			const dinpRef = dinp.slice();
+			attentionBackward(dinp, dout, inp, att, B, T, C, NH);
+			attentionBackwardJs(dinpRef, dout, inp, attRef, B, T, C, NH);
+			const close = (a: Float32Array, b: Float32Array) => a.every((x, i) => Math.abs(x - b[i]) <= 1e-5 * (1 + Math.abs(b[i])));
+			expect(close(att, attRef)).toBe(true);
+			expect(close(out, outRef)).toBe(true);
+			expect(close(dinp, dinpRef)).toBe(true);
+			for (let row = 0; row < B * NH * T; row++) for (let t2 = (row % T) + 1; t2 < T; t2++) expect(att[row * T + t2]).toBe(0);
+		});
+	}
 });

@@ -12,6 +12,16 @@ describe('gelu', () => {
 		expect(out[2]).toBeCloseTo(-0.04540230591222885, 12);
 	});
 
+	it('reaches its limits without NaN where exp overflows', () => {
+		const inp = Float64Array.from([-1000, -40, 40, 1000]);
+		const out = new Float64Array(4);
+		const dinp = new Float64Array(4);
+		geluForward(out, inp, 4);
+		geluBackward(dinp, inp, Float64Array.from([1, 1, 1, 1]), 4);
+		expect(Array.from(out, (x) => x + 0)).toEqual([0, 0, 40, 1000]);
+		expect(Array.from(dinp)).toEqual([0, 0, 1, 1]);
+	});
+
 	it('has the gradient of central differences', () => {
 		const N = 40;
 		const inp = randomTensor(createRng(17), N, 2);

@@ -24,6 +24,17 @@ export type WasmMatmul = {
 		C: number,
 		OC: number
 	): void;
+	/**
+	 * out (M,J) = (or +=, with accumulate) a (M,K) @ b (K,J) on strided operands: a[m,k] at m*ams + k*aks,
+	 * b[k,j] at k*bks + j*bjs, out[m,j] at m*oms + j. Attention's per-head products use it on views of q, k and v.
+	 */
+	gemm(
+		out: Float32Array, oms: number,
+		a: Float32Array, ams: number, aks: number,
+		b: Float32Array, bks: number, bjs: number,
+		M: number, K: number, J: number,
+		accumulate: boolean
+	): void;
 };
 
 // Bytes 0-127 of the memory are the kernel's scratch for edge blocks (see matmul.wat); operands start after them.
@@ -70,6 +81,14 @@ export function createWasmMatmul(): WasmMatmul | null {
 	};
 
 	return {
+		gemm(out, oms, a, ams, aks, b, bks, bjs, M, K, J, accumulate) {
+			product(a, ams, aks, b, bks, bjs, M, K, J, (h, at) => {
+				if (!accumulate) h.fill(0, at, at + M * J);
+				else for (let m = 0; m < M; m++) h.set(out.subarray(m * oms, m * oms + J), at + m * J);
+			}, (h, at) => {
+				for (let m = 0; m < M; m++) out.set(h.subarray(at + m * J, at + (m + 1) * J), m * oms);
+			});
+		},
 		forward(out, inp, weight, bias, N, C, OC) {
 			// out (N,OC) = bias + inp (N,C) @ weight^T; weight^T[i,o] = weight[o*C + i].
 			product(inp, C, 1, weight, 1, C, N, C, OC, (h, at) => {
