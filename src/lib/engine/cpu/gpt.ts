@@ -1,8 +1,10 @@
 // The decoder-only GPT on the CPU (pre-LayerNorm blocks, learned positions, output head tied to the token table):
 // forward to the mean loss, backward into the flat gradient buffer, and the AdamW update, composed from the ops as in
 // llm.c's train_gpt2.c. Activations live in one flat buffer sized once per (B, T); their gradients use the same
-// layout (simple, at twice the memory). Shapes: B batch, T time, C channels, V vocab, L layers, NH heads.
-import { type GPTConfig, parameterCount } from '../config';
+// layout (simple, at twice the memory). An optional `lora` hook adds its term to the four linear layers of each block
+// (lora/lora.ts); a frozen backward skips every parameter gradient, for adapter training, by computing each linear's
+// dinp alone. Shapes: B batch, T time, C channels, V vocab, L layers, NH heads.
+import { type GPTConfig, parameterCount, parameterSizes } from '../config';
 import { EngineInputError } from '../errors';
 import { DECAYED_PARAMETERS, initParameters, parameterLayout, parameterViews } from '../params';
 import type { ParameterLayout, ParameterName, ParameterTensors } from '../params';
@@ -25,6 +27,24 @@ export type CreateGPTOptions = {
 	seed?: number;
 	/** Element type of every buffer. */
 	precision?: Precision;
+};
+
+/** The four linear layers of a block that a hook can add to (the LoRA targets). */
+export type GPTLinear = 'qkv' | 'attproj' | 'fc' | 'fcproj';
+
+/** An addition to a block's linear layers, consulted by gptForward and gptBackward (lora/lora.ts makes one). */
+export type GPTLinearHook = {
+	/** Adds the hook's term into the linear's output out (B,T,OC), computed from its input inp (B,T,C). */
+	forward(linear: GPTLinear, layer: number, out: Floats, inp: Floats, B: number, T: number): void;
+	/** Adds the term's input gradient into dinp (B,T,C) and its own parameter gradients into the hook's buffers. */
+	backward(linear: GPTLinear, layer: number, dinp: Floats, dout: Floats, inp: Floats, B: number, T: number): void;
+};
+
+/** Options of gptBackward. */
+export type GPTBackwardOptions = {
+	/** The base parameters are frozen: model.grads is left untouched and only activation gradients (and the lora
+	 * hook's) are computed, which skips every weight-gradient product. */
+	frozen?: boolean;
 };
 
 /** AdamW options plus the global gradient-norm clip applied before the update. */
@@ -72,6 +92,7 @@ type Batch = {
 	inputs: Int32Array; // (B,T)
 	targets: Int32Array; // (B,T)
 	forwardDone: boolean;
+	transposedWeight: Floats | null; // (max(V,4C) * C) scratch of the frozen backward, allocated on its first use
 };
 
 // One block's parameters (views into the flat parameter or gradient buffer).
@@ -107,6 +128,8 @@ export type GPT = {
 	/** Optimizer steps taken. */
 	step: number;
 	batch: Batch | null;
+	/** Added to the four linear layers of each block when set (attachLora in lora/lora.ts). */
+	lora?: GPTLinearHook;
 };
 
 const LAYER_KEYS = [
@@ -146,6 +169,7 @@ export function gptForward(model: GPT, inputs: Int32Array, targets: Int32Array, 
 	batch.targets.set(targets);
 	const { acts } = batch;
 	const w = model.weights;
+	const lora = model.lora;
 	embeddingForward(acts.encoded, batch.inputs, w.wte, w.wpe, B, T, C);
 	let residual = acts.encoded;
 	for (let l = 0; l < L; l++) {
@@ -153,13 +177,17 @@ export function gptForward(model: GPT, inputs: Int32Array, targets: Int32Array, 
 		const a = acts.layers[l];
 		layernormForward(a.ln1, a.ln1Mean, a.ln1Rstd, residual, p.ln1w, p.ln1b, B, T, C);
 		matmulForward(a.qkv, a.ln1, p.qkvw, p.qkvb, B, T, C, 3 * C);
+		lora?.forward('qkv', l, a.qkv, a.ln1, B, T);
 		attentionForward(a.atty, a.att, a.qkv, B, T, C, NH);
 		matmulForward(a.attproj, a.atty, p.attprojw, p.attprojb, B, T, C, C);
+		lora?.forward('attproj', l, a.attproj, a.atty, B, T);
 		residualForward(a.residual2, residual, a.attproj, B * T * C);
 		layernormForward(a.ln2, a.ln2Mean, a.ln2Rstd, a.residual2, p.ln2w, p.ln2b, B, T, C);
 		matmulForward(a.fch, a.ln2, p.fcw, p.fcb, B, T, C, 4 * C);
+		lora?.forward('fc', l, a.fch, a.ln2, B, T);
 		geluForward(a.fchGelu, a.fch, B * T * 4 * C);
 		matmulForward(a.fcproj, a.fchGelu, p.fcprojw, p.fcprojb, B, T, 4 * C, C);
+		lora?.forward('fcproj', l, a.fcproj, a.fchGelu, B, T);
 		residualForward(a.residual3, a.residual2, a.fcproj, B * T * C);
 		residual = a.residual3;
 	}
@@ -174,17 +202,19 @@ export function gptZeroGrad(model: GPT): void {
 	model.grads.fill(0);
 }
 
-/** Backpropagates the last forward's mean loss, adding its gradient into model.grads. */
-export function gptBackward(model: GPT): void {
+/** Backpropagates the last forward's mean loss, adding its gradient into model.grads (unless frozen) and the hook's. */
+export function gptBackward(model: GPT, { frozen = false }: GPTBackwardOptions = {}): void {
 	const batch = model.batch;
 	if (!batch?.forwardDone) throw new EngineInputError('gptBackward needs a gptForward on the same batch first.');
 	const { vocabSize: V, nLayer: L, nHead: NH, nEmbd: C } = model.config;
 	const { B, T, acts, gradActs: d } = batch;
 	const w = model.weights;
-	const g = model.gradients;
+	const g = frozen ? frozenGradientSink(model.config) : model.gradients;
+	const linearBackward = frozen ? inputGradientOnly(model, batch) : matmulBackward;
+	const lora = model.lora;
 	d.buffer.fill(0); // activation gradients are per batch, never accumulated
 	crossEntropyBackward(d.logits, acts.probs, batch.targets, 1, B, T, V);
-	matmulBackward(d.lnf, g.wte, null, d.logits, acts.lnf, w.wte, B, T, C, V);
+	linearBackward(d.lnf, g.wte, null, d.logits, acts.lnf, w.wte, B, T, C, V);
 	const last = L > 0 ? acts.layers[L - 1].residual3 : acts.encoded;
 	const dlast = L > 0 ? d.layers[L - 1].residual3 : d.encoded;
 	layernormBackward(dlast, g.lnfw, g.lnfb, d.lnf, last, w.lnfw, acts.lnfMean, acts.lnfRstd, B, T, C);
@@ -196,17 +226,21 @@ export function gptBackward(model: GPT): void {
 		const residual = l === 0 ? acts.encoded : acts.layers[l - 1].residual3;
 		const dresidual = l === 0 ? d.encoded : d.layers[l - 1].residual3;
 		residualBackward(da.residual2, da.fcproj, da.residual3, B * T * C);
-		matmulBackward(da.fchGelu, dp.fcprojw, dp.fcprojb, da.fcproj, a.fchGelu, p.fcprojw, B, T, 4 * C, C);
+		linearBackward(da.fchGelu, dp.fcprojw, dp.fcprojb, da.fcproj, a.fchGelu, p.fcprojw, B, T, 4 * C, C);
+		lora?.backward('fcproj', l, da.fchGelu, da.fcproj, a.fchGelu, B, T);
 		geluBackward(da.fch, a.fch, da.fchGelu, B * T * 4 * C);
-		matmulBackward(da.ln2, dp.fcw, dp.fcb, da.fch, a.ln2, p.fcw, B, T, C, 4 * C);
+		linearBackward(da.ln2, dp.fcw, dp.fcb, da.fch, a.ln2, p.fcw, B, T, C, 4 * C);
+		lora?.backward('fc', l, da.ln2, da.fch, a.ln2, B, T);
 		layernormBackward(da.residual2, dp.ln2w, dp.ln2b, da.ln2, a.residual2, p.ln2w, a.ln2Mean, a.ln2Rstd, B, T, C);
 		residualBackward(dresidual, da.attproj, da.residual2, B * T * C);
-		matmulBackward(da.atty, dp.attprojw, dp.attprojb, da.attproj, a.atty, p.attprojw, B, T, C, C);
+		linearBackward(da.atty, dp.attprojw, dp.attprojb, da.attproj, a.atty, p.attprojw, B, T, C, C);
+		lora?.backward('attproj', l, da.atty, da.attproj, a.atty, B, T);
 		attentionBackward(da.qkv, da.atty, a.qkv, a.att, B, T, C, NH);
-		matmulBackward(da.ln1, dp.qkvw, dp.qkvb, da.qkv, a.ln1, p.qkvw, B, T, C, 3 * C);
+		linearBackward(da.ln1, dp.qkvw, dp.qkvb, da.qkv, a.ln1, p.qkvw, B, T, C, 3 * C);
+		lora?.backward('qkv', l, da.ln1, da.qkv, a.ln1, B, T);
 		layernormBackward(dresidual, dp.ln1w, dp.ln1b, da.ln1, residual, p.ln1w, a.ln1Mean, a.ln1Rstd, B, T, C);
 	}
-	embeddingBackward(g.wte, g.wpe, d.encoded, batch.inputs, B, T, C);
+	if (!frozen) embeddingBackward(g.wte, g.wpe, d.encoded, batch.inputs, B, T, C);
 }
 
 /** Clips the gradients to maxGradNorm and applies one AdamW step (no decay on biases and gains); returns the norm. */
@@ -259,7 +293,8 @@ function batchFor(model: GPT, B: number, T: number): Batch {
 		gradActs: allocateActivations(model.config, model.precision, B, T),
 		inputs: new Int32Array(B * T),
 		targets: new Int32Array(B * T),
-		forwardDone: false
+		forwardDone: false,
+		transposedWeight: null
 	};
 	return model.batch;
 }
@@ -318,4 +353,33 @@ function layerParameters(t: ParameterTensors, l: number, L: number): LayerParame
 		out[key] = t[key].subarray(l * size, (l + 1) * size);
 	}
 	return out;
+}
+
+// The frozen backward's parameter gradients: LayerNorm's gains and biases land in this throwaway buffer (they are a
+// by-product of layernormBackward's dinp loop); every other tensor is empty, as the frozen linears never write theirs.
+function frozenGradientSink(config: GPTConfig): ParameterTensors {
+	const { nLayer: L, nEmbd: C } = config;
+	const sink = new Float64Array((4 * L + 2) * C);
+	const empty = sink.subarray(0, 0);
+	const views = {} as ParameterTensors;
+	for (const name of Object.keys(parameterSizes(config)) as ParameterName[]) views[name] = empty;
+	let offset = 0;
+	for (const name of ['ln1w', 'ln1b', 'ln2w', 'ln2b', 'lnfw', 'lnfb'] as const) {
+		const size = name.startsWith('lnf') ? C : L * C;
+		views[name] = sink.subarray(offset, (offset += size));
+	}
+	return views;
+}
+
+// matmulBackward's signature, computing only dinp = dout @ weight as dout @ (weight^T)^T through matmulForward (the
+// transpose costs OC*C against the product's B*T*OC*C). It overwrites dinp, which equals accumulating here: gptBackward
+// zeroes the activation gradients and each linear's dinp is written first by the linear, then added to by the hook.
+function inputGradientOnly(model: GPT, batch: Batch): typeof matmulBackward {
+	const size = Math.max(model.config.vocabSize, 4 * model.config.nEmbd) * model.config.nEmbd;
+	batch.transposedWeight ??= model.precision === 'f64' ? new Float64Array(size) : new Float32Array(size);
+	const transposed = batch.transposedWeight;
+	return (dinp, _dweight, _dbias, dout, _inp, weight, B, T, C, OC) => {
+		for (let o = 0; o < OC; o++) for (let c = 0; c < C; c++) transposed[c * OC + o] = weight[o * C + c];
+		matmulForward(dinp, dout, transposed.subarray(0, C * OC), null, B, T, OC, C); // (B,T,C) = dout (B,T,OC) @ weight
+	};
 }
