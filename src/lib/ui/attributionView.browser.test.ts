@@ -73,6 +73,19 @@ describe('SpanHighlight and ShareChart', () => {
 		expect(panel?.querySelector('section')).toBeNull();
 	});
 
+	it('names a source’s Datanet when its name is known, keeping the id as the tag’s title', () => {
+		const view = render(SpanHighlight, { text: response, spans: spans.map((s) => ({ ...s, rarity: s.weight })), datanetNames: { kitchens: 'Kitchen notes' } });
+		const marks = [...view.querySelectorAll<HTMLElement>('mark[role="button"]')];
+		marks[1].click();
+		flushSync();
+		const tag = view.querySelector('.sources .tag');
+		expect(tag?.textContent).toBe('Kitchen notes');
+		expect(tag?.getAttribute('title')).toBe('kitchens');
+		marks[0].click();
+		flushSync();
+		expect(view.querySelector('.sources .tag')?.textContent).toBe('Datanet lighthouses');
+	});
+
 	it('charts both contributors, largest first, with percents adding up to 100.0', () => {
 		const view = render(ShareChart, { shares, names: { [BOB]: 'Bob' } });
 		const rows = [...view.querySelectorAll('tbody tr')];

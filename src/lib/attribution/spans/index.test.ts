@@ -75,6 +75,18 @@ describe('SpanIndex on random records over small alphabets', () => {
 		}
 	});
 
+	it('answers the same with 4-byte suffix-array entries as with 3-byte ones', () => {
+		const next = rng(13);
+		for (let c = 0; c < 60; c++) {
+			const alphabet = 1 + (c % 3);
+			const records = Array.from({ length: 1 + Math.floor(next() * 5) }, () => randomText(next, Math.floor(next() * 50), alphabet));
+			const wide = buildSpanIndex({ records, vocabSize: alphabet, pointerWidth: 4 });
+			expect(wide.suffixArray.width).toBe(4);
+			expect(buildSpanIndex({ records, vocabSize: alphabet }).suffixArray.width).toBe(3);
+			for (let q = 0; q < 6; q++) expectAgreement(records, wide, randomText(next, 1 + Math.floor(next() * 6), alphabet));
+		}
+	});
+
 	it('stores tokens with separators in the narrowest array and maps positions to records', () => {
 		const index = buildSpanIndex({ records: [[0, 1], [], [2]], vocabSize: 3 });
 		expect(index.tokens).toBeInstanceOf(Uint16Array);

@@ -1,7 +1,9 @@
 // The span index: every record's token ids concatenated with a separator (id = vocabSize) between records, their
 // suffix array, and the records' start offsets. Queries are binary searches over the suffix array; query ids must lie
-// below vocabSize, so no match can contain the separator and none crosses from one record into the next.
+// below vocabSize, so no match can contain the separator and none crosses from one record into the next. The suffix
+// array is kept packed (3 bytes an entry below 2^24 tokens), as it is stored: the searches read it in that form too.
 import { BaseError } from '../../core/errors';
+import { PackedSuffixArray, type PointerWidth } from './packedSuffixArray';
 import { MAX_SAIS_LENGTH, suffixArray } from './sais';
 
 /** Token storage: Uint16Array when vocabSize + 1 ids fit in 16 bits, Uint32Array otherwise. */
@@ -19,10 +21,12 @@ export type BuildSpanIndexParameters = {
 	records: readonly ArrayLike<number>[];
 	/** The tokenizer's vocabulary size; vocabSize itself is the separator id. */
 	vocabSize: number;
+	/** Bytes per suffix-array entry; by default the narrowest that holds every position. */
+	pointerWidth?: PointerWidth;
 };
 
 /** Concatenates the records' tokens with separators, builds the suffix array and returns the index. */
-export function buildSpanIndex({ records, vocabSize }: BuildSpanIndexParameters): SpanIndex {
+export function buildSpanIndex({ records, vocabSize, pointerWidth }: BuildSpanIndexParameters): SpanIndex {
 	if (!Number.isInteger(vocabSize) || vocabSize < 1 || vocabSize >= 2 ** 32 - 1) {
 		throw new SpanIndexError('The vocabulary size must be a positive integer below 2^32 - 1.', { details: String(vocabSize) });
 	}
@@ -46,14 +50,15 @@ export function buildSpanIndex({ records, vocabSize }: BuildSpanIndexParameters)
 			tokens[p++] = id;
 		}
 	}
-	return new SpanIndex({ tokens, suffixArray: suffixArray(tokens, vocabSize + 1), recordStarts, vocabSize });
+	return new SpanIndex({ tokens, suffixArray: PackedSuffixArray.pack(suffixArray(tokens, vocabSize + 1), pointerWidth), recordStarts, vocabSize });
 }
 
-export type SpanIndexParts = { tokens: TokenArray; suffixArray: Int32Array; recordStarts: Uint32Array; vocabSize: number };
+/** An index's arrays; a plain Int32Array suffix array is packed at the narrowest width. */
+export type SpanIndexParts = { tokens: TokenArray; suffixArray: Int32Array | PackedSuffixArray; recordStarts: Uint32Array; vocabSize: number };
 
 export class SpanIndex {
 	readonly tokens: TokenArray;
-	readonly suffixArray: Int32Array;
+	readonly suffixArray: PackedSuffixArray;
 	/** Start offset of each record in `tokens`, ascending. */
 	readonly recordStarts: Uint32Array;
 	readonly vocabSize: number;
@@ -68,7 +73,7 @@ export class SpanIndex {
 			throw new SpanIndexError('The suffix array does not match the tokens.', { details: `${suffixArray.length} entries for ${tokens.length} tokens` });
 		}
 		this.tokens = tokens;
-		this.suffixArray = suffixArray;
+		this.suffixArray = suffixArray instanceof PackedSuffixArray ? suffixArray : PackedSuffixArray.pack(suffixArray);
 		this.recordStarts = recordStarts;
 		this.vocabSize = vocabSize;
 		this.unigramCounts = new Uint32Array(vocabSize);
@@ -138,13 +143,13 @@ export class SpanIndex {
 		const SA = this.suffixArray;
 		let kept: number[];
 		if (hi - lo <= 8 * limit) {
-			const sorted = Array.from(SA.subarray(lo, hi)).sort((a, b) => a - b);
+			const sorted = Array.from(SA.slice(lo, hi)).sort((a, b) => a - b);
 			kept = oncePerRecord ? sorted.filter((p, j) => j === 0 || this.recordIndex(sorted[j - 1]) !== this.recordIndex(p)) : sorted;
 			kept.length = Math.min(kept.length, limit);
 		} else {
 			kept = [];
 			for (let r = lo; r < hi; r++) {
-				const p = SA[r];
+				const p = SA.at(r);
 				if (kept.length === limit && p >= kept[limit - 1]) continue;
 				let j = kept.length;
 				while (j > 0 && kept[j - 1] > p) j--;
@@ -199,7 +204,7 @@ export class SpanIndex {
 		let lcpHi = 0;
 		while (lo < hi) {
 			const mid = (lo + hi) >>> 1;
-			const p = SA[mid];
+			const p = SA.at(mid);
 			let k = lcpLo < lcpHi ? lcpLo : lcpHi;
 			while (k < m && p + k < n && T[p + k] === q[k]) k++;
 			if (k < m && p + k < n && T[p + k] > q[k]) {
@@ -225,7 +230,7 @@ export class SpanIndex {
 		let lcpHi = 0;
 		while (lo < hi) {
 			const mid = (lo + hi) >>> 1;
-			const p = SA[mid];
+			const p = SA.at(mid);
 			let k = lcpLo < lcpHi ? lcpLo : lcpHi;
 			while (k < m && p + k < n && T[p + k] === q[qs + k]) k++;
 			if (k === m || (p + k < n && T[p + k] > q[qs + k])) {

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { recordCidString } from '../../core/cid';
 import { BaseError } from '../../core/errors';
-import { crc32, deserializeSegment, SEGMENT_FORMAT_VERSION, serializeSegment, SpanSegmentFormatError } from './persist';
+import { buildSpanIndex } from './index';
+import { crc32, deserializeSegment, SEGMENT_FORMAT_VERSION, segmentParts, serializeSegment, SpanSegmentFormatError } from './persist';
+import { binaryCid } from './recordTable';
 import { buildSpanSegment, type SourceRecord } from './segment';
 import { nounGlosses } from './testText.node';
 import { byteTokenizer, type Tokenizer } from './tokenizer';
@@ -72,6 +75,40 @@ describe('segment blobs', () => {
 		const future = blob.slice();
 		new DataView(future.buffer).setUint32(8, SEGMENT_FORMAT_VERSION + 1, true);
 		rejects(future, 'The span index segment has an unknown format version.');
+		const old = blob.slice();
+		new DataView(old.buffer).setUint32(8, 1, true);
+		rejects(old, 'The span index segment was written in an older format.');
+	});
+
+	it('round-trips 4-byte suffix-array entries and stores 3-byte ones below 2^24 tokens', () => {
+		const narrow = buildSpanSegment({ records, tokenizer: byteTokenizer });
+		expect(narrow.index.suffixArray.width).toBe(3);
+		const tokens = records.map((r) => byteTokenizer.encode(r.text));
+		const wide = { ...narrow, index: buildSpanIndex({ records: tokens, vocabSize: byteTokenizer.vocabSize, pointerWidth: 4 }) };
+		const [narrowBlob, wideBlob] = [narrow, wide].map(serializeSegment);
+		const n = narrow.index.tokens.length;
+		expect(segmentParts(narrowBlob).suffixArray).toBe((3 * n + 3) & ~3);
+		expect(segmentParts(wideBlob).suffixArray).toBe(4 * n);
+		const back = deserializeSegment(wideBlob);
+		expect(back.index.suffixArray.width).toBe(4);
+		expect(back.index.suffixArray.slice()).toEqual(narrow.index.suffixArray.slice());
+		expect(back.index.locate(byteTokenizer.encode(' of '), 50)).toEqual(narrow.index.locate(byteTokenizer.encode(' of '), 50));
+		const parts = segmentParts(narrowBlob);
+		expect(parts.header + parts.tokens + parts.suffixArray + parts.recordStarts + parts.recordTable + parts.json).toBe(narrowBlob.length);
+	});
+
+	it('stores canonical CIDs as their 36 bytes and any other CID string as text, both exactly', () => {
+		const real = records.slice(0, 6).map((r) => ({ ...r, cid: recordCidString(new TextEncoder().encode(r.text)) }));
+		const odd = ['', 'bafk1', real[0].cid.toUpperCase(), 'QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG', real[1].cid + 'a', 'b' + real[2].cid.slice(1, 20), 'ü-cid'];
+		const mixed = [...real, ...odd.map((cid, i) => ({ ...records[10 + i], cid }))];
+		for (const r of real) expect(binaryCid(r.cid)?.length).toBe(36);
+		for (const cid of odd) expect(binaryCid(cid)).toBeNull();
+		const segment = buildSpanSegment({ records: mixed, tokenizer: byteTokenizer });
+		const blob = serializeSegment(segment);
+		expect(deserializeSegment(blob).records).toEqual(segment.records);
+		// 3 bytes a record for the two table indexes and the CID's length, then the CID's bytes.
+		const binaryOnly = serializeSegment(buildSpanSegment({ records: real, tokenizer: byteTokenizer }));
+		expect(segmentParts(binaryOnly).recordTable).toBe(real.length * (3 + 36));
 	});
 
 	it('computes CRC-32 as zlib does', () => {

@@ -203,7 +203,9 @@ function sortLmsSubstrings(T: SaisText, SA: Int32Array, C: Int32Array, B: Int32A
 // Compacts the sorted LMS positions into SA[0, m) and names each LMS substring by rank (1-based), storing the name of
 // p at SA[m + (p >> 1)]: LMS positions are at least two apart and m <= n / 2, so each has its own slot. Two LMS
 // substrings (from an LMS position through the next, or through the sentinel) are equal when their lengths and
-// symbols agree: the types follow from the symbols, as both end on an S position. Returns the number of names.
+// symbols agree: the types follow from the symbols, as both end on an S position. Lengths are found by scanning
+// forward only for substrings that get a new name, next to the symbols just compared, instead of a separate pass whose
+// table the sorted order would read at random. Returns the number of names.
 function nameLmsSubstrings(T: SaisText, SA: Int32Array, n: number, m: number): number {
 	let i = 0;
 	let p: number;
@@ -218,40 +220,48 @@ function nameLmsSubstrings(T: SaisText, SA: Int32Array, n: number, m: number): n
 		}
 	}
 
-	// The length of each LMS substring, right to left; the rightmost one reaches the sentinel at n.
-	i = n - 1;
-	let next = n;
-	let c0 = T[n - 1];
-	let c1 = c0;
-	do c1 = c0;
-	while (--i >= 0 && (c0 = T[i]) >= c1);
-	while (i >= 0) {
-		do c1 = c0;
-		while (--i >= 0 && (c0 = T[i]) <= c1);
-		if (i >= 0) {
-			SA[m + ((i + 1) >> 1)] = next - i;
-			next = i + 1;
-			do c1 = c0;
-			while (--i >= 0 && (c0 = T[i]) >= c1);
-		}
-	}
-
+	// Each LMS substring is compared with the last one that got a new name, q, whose length (to its closing LMS position)
+	// is known: the symbols through q's closing position must agree, and p's copy of that position must be S too. The
+	// substring ending at the sentinel is unique.
 	let names = 0;
 	let q = n;
 	let qLength = 0;
 	for (let r = 0; r < m; r++) {
 		p = SA[r];
-		const pLength = SA[m + (p >> 1)];
-		let same = pLength === qLength && p + pLength <= n && q + pLength <= n;
-		for (let d = 0; same && d < pLength; d++) same = T[p + d] === T[q + d];
+		let same = false;
+		if (q + qLength < n && p + qLength < n) {
+			let d = 0;
+			while (d <= qLength && T[p + d] === T[q + d]) d++;
+			if (d > qLength) {
+				let k = p + qLength;
+				const c = T[k];
+				while (++k < n && T[k] === c);
+				same = k < n && T[k] > c;
+			}
+		}
 		if (!same) {
 			names++;
 			q = p;
-			qLength = pLength;
+			qLength = lmsLength(T, n, p);
 		}
 		SA[m + (p >> 1)] = names;
 	}
 	return names;
+}
+
+// The distance from LMS position p to the next LMS position, or to n when the substring runs to the sentinel: past
+// the first drop T[k - 1] > T[k], k is LMS when the run of T[k] ends on a larger symbol.
+function lmsLength(T: SaisText, n: number, p: number): number {
+	let k = p + 1;
+	for (;;) {
+		while (k < n && T[k - 1] <= T[k]) k++;
+		if (k >= n) return n - p;
+		let j = k + 1;
+		while (j < n && T[j] === T[k]) j++;
+		if (j >= n) return n - p;
+		if (T[j] > T[k]) return k - p;
+		k = j;
+	}
 }
 
 // Stage 3's induced sort from the sorted LMS seeds. A slot holds a suffix p, as ~p while p's left neighbour must not be

@@ -1,15 +1,18 @@
 // The OPFS span index store in Chromium: segments and manifests round-trip, the manifest is written last, unlisted
-// files left by an interrupted write are removed, and damaged or missing segment files are reported, not read.
+// files left by an interrupted write are removed, a BPE index keeps its tokenizer.json, and damaged or missing segment
+// files are reported, not read.
 import { afterEach, describe, expect, test } from 'vitest';
+import { trainBpe } from '../../core/tokenizer/bpe';
+import { saveTokenizerJson } from '../../core/tokenizer/tokenizerJson';
 import { buildSpanSegment, spanIndexKey, type SourceRecord } from './segment';
-import { deleteIndex, listIndexes, loadIndex, openSpanIndexStore, saveIndex, saveSegment, SpanStoreError } from './store';
-import { byteTokenizer as tokenizer } from './tokenizer';
+import { deleteIndex, listIndexes, loadIndex, openSpanIndexStore, saveIndex, saveSegment, SpanStoreError, type SpanIndexSource } from './store';
+import { bpeSpanTokenizer, byteTokenizer as tokenizer } from './tokenizer';
 
 const records = (from: number, count: number): SourceRecord[] =>
 	Array.from({ length: count }, (_, i) => ({ cid: `cid${from + i}`, contributor: `0x${String((from + i) % 3).padStart(40, '0')}`, datanetId: 'd1', text: `Record ${from + i} says hello to record ${from + i + 1}.` }));
 
 const datanetVersions = [{ datanetId: 'd1', version: 1 }];
-const source = { datanetVersions, tokenizerHash: tokenizer.hash, vocabSize: tokenizer.vocabSize };
+const source: SpanIndexSource = { datanetVersions, tokenizerHash: tokenizer.hash, vocabSize: tokenizer.vocabSize, tokenizer: { kind: 'byte' } };
 const key = spanIndexKey({ datanetVersions, tokenizerHash: tokenizer.hash });
 
 let directory = '';
@@ -66,6 +69,33 @@ describe('span index store', () => {
 		const merged = await saveIndex(store, key, { source, segments: [buildSpanSegment({ records: records(0, 8), tokenizer })], replacing: first.segments.map((s) => s.file) });
 		expect(merged.createdAt).toBe(first.createdAt);
 		expect(await fileNames(dir)).toEqual([merged.segments[0].file, 'manifest.json'].sort());
+	});
+
+	test('a BPE index writes its tokenizer.json before the manifest and keeps it through appends and merges', async () => {
+		const store = await freshStore();
+		const bpe = trainBpe(records(0, 20).map((r) => r.text), { vocabSize: 300 });
+		const bpeTokenizer = bpeSpanTokenizer(bpe);
+		const json = saveTokenizerJson(bpe);
+		const bpeSource: SpanIndexSource = { datanetVersions, tokenizerHash: bpeTokenizer.hash, vocabSize: bpeTokenizer.vocabSize, tokenizer: { kind: 'trained', vocabSize: 300 } };
+		const bpeKey = spanIndexKey({ datanetVersions, tokenizerHash: bpeTokenizer.hash });
+		const segment = (from: number) => buildSpanSegment({ records: records(from, 4), tokenizer: bpeTokenizer });
+
+		await expect(saveSegment(store, bpeKey, { source: bpeSource, segment: segment(0) })).rejects.toThrow('A BPE span index needs its tokenizer.json.');
+		const first = await saveSegment(store, bpeKey, { source: bpeSource, segment: segment(0), tokenizerJson: json });
+		expect(first.tokenizer).toEqual({ kind: 'trained', vocabSize: 300 });
+		const appended = await saveSegment(store, bpeKey, { source: bpeSource, segment: segment(4) });
+		const merged = await saveIndex(store, bpeKey, { source: bpeSource, segments: [segment(0)], replacing: appended.segments.map((s) => s.file) });
+		const dir = await store.getDirectoryHandle(bpeKey);
+		expect(await fileNames(dir)).toEqual([merged.segments[0].file, 'manifest.json', 'tokenizer.json'].sort());
+		const loaded = (await loadIndex(store, bpeKey))!;
+		expect(loaded.tokenizerJson).toBe(json);
+		expect(loaded.index.tokenizerHash).toBe(bpeTokenizer.hash);
+		// A byte index stores no tokenizer.
+		await saveSegment(store, key, { source, segment: buildSpanSegment({ records: records(0, 2), tokenizer }) });
+		expect((await loadIndex(store, key))!.tokenizerJson).toBeNull();
+
+		await dir.removeEntry('tokenizer.json');
+		await expect(loadIndex(store, bpeKey)).rejects.toThrow('The tokenizer of the span index is missing.');
 	});
 
 	test('reports a truncated, a corrupted and a missing segment file', async () => {

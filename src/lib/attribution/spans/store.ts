@@ -1,6 +1,7 @@
-// Span indexes in OPFS: a directory per index key holding one file per segment and manifest.json. Each file is written
-// through createWritable, which replaces it only on close; segment files get fresh names and are written before the
-// manifest that lists them, so a closed tab leaves at worst an unlisted file, which the next write of that index deletes.
+// Span indexes in OPFS: a directory per index key holding one file per segment, manifest.json and, for a BPE
+// tokenizer, its tokenizer.json. Each file is written through createWritable, which replaces it only on close; segment
+// files get fresh names and, like tokenizer.json, are written before the manifest that lists them, so a closed tab
+// leaves at worst an unlisted file, which the next write of that index deletes.
 import { BaseError, StorageQuotaError, toUserError } from '../../core/errors';
 import { deserializeSegment, serializeSegment, SpanSegmentFormatError } from './persist';
 import type { DatanetVersion, SpanSegment } from './segment';
@@ -14,11 +15,19 @@ export class SpanStoreError extends BaseError {
 export const SPAN_INDEX_DIRECTORY = 'span-indexes';
 
 const MANIFEST = 'manifest.json';
+const TOKENIZER = 'tokenizer.json';
 const MANIFEST_FORMAT = 1;
 const KEY = /^[0-9a-f]{64}$/;
 
+/**
+ * Where an index's tokenizer came from: the byte tokenizer (nothing is stored), a BPE trained on the records of the
+ * index's first segment with the vocabulary size asked for, or a BPE given as a tokenizer.json (a model's). A BPE
+ * tokenizer is stored as tokenizer.json beside the manifest.
+ */
+export type SpanTokenizerOrigin = { kind: 'byte' } | { kind: 'trained'; vocabSize: number } | { kind: 'given' };
+
 /** What an index was built from; datanetVersions and tokenizerHash are what its key hashes. */
-export type SpanIndexSource = { datanetVersions: readonly DatanetVersion[]; tokenizerHash: string; vocabSize: number };
+export type SpanIndexSource = { datanetVersions: readonly DatanetVersion[]; tokenizerHash: string; vocabSize: number; tokenizer: SpanTokenizerOrigin };
 
 /** One stored segment: its file, how many records and tokens it holds, its size in bytes and when it was written. */
 export type StoredSegment = { file: string; records: number; tokens: number; bytes: number; createdAt: number };
@@ -36,8 +45,8 @@ export type SpanIndexManifest = SpanIndexSource & {
 	updatedAt: number;
 };
 
-/** An index read back from storage, with the manifest it was read through. */
-export type LoadedSpanIndex = { index: SegmentedSpanIndex; manifest: SpanIndexManifest };
+/** An index read back from storage, with the manifest it was read through and its tokenizer.json (null for bytes). */
+export type LoadedSpanIndex = { index: SegmentedSpanIndex; manifest: SpanIndexManifest; tokenizerJson: string | null };
 
 /** Opens (creating it if needed) the OPFS directory that holds the span indexes. */
 export async function openSpanIndexStore(name: string = SPAN_INDEX_DIRECTORY): Promise<FileSystemDirectoryHandle> {
@@ -52,10 +61,12 @@ export type SaveIndexParameters = {
 	segments: readonly SpanSegment[];
 	/** The segment files the stored index must still list (a merge's inputs); when it lists others, nothing is written. */
 	replacing?: readonly string[];
+	/** The tokenizer.json of a BPE tokenizer, written before the manifest; without it the stored one is kept. */
+	tokenizerJson?: string;
 };
 
 /** Writes an index made of `segments` under `key`, replacing whatever the key held: segment files first, then the manifest. */
-export function saveIndex(store: FileSystemDirectoryHandle, key: string, { source, segments, replacing }: SaveIndexParameters): Promise<SpanIndexManifest> {
+export function saveIndex(store: FileSystemDirectoryHandle, key: string, { source, segments, replacing, tokenizerJson }: SaveIndexParameters): Promise<SpanIndexManifest> {
 	return withKeyLock(store, key, async (dir) => {
 		const previous = await readManifest(dir, key);
 		const listed = previous?.segments.map((s) => s.file) ?? [];
@@ -64,15 +75,21 @@ export function saveIndex(store: FileSystemDirectoryHandle, key: string, { sourc
 		}
 		const stored: StoredSegment[] = [];
 		for (const segment of segments) stored.push(await writeSegment(dir, segment));
+		await writeTokenizer(dir, key, source, tokenizerJson);
 		return commit(dir, key, source, stored, previous?.createdAt);
 	});
 }
 
 /** Appends one segment to the index under `key` (creating the index if there is none): its file first, then the manifest. */
-export function saveSegment(store: FileSystemDirectoryHandle, key: string, { source, segment }: { source: SpanIndexSource; segment: SpanSegment }): Promise<SpanIndexManifest> {
+export function saveSegment(
+	store: FileSystemDirectoryHandle,
+	key: string,
+	{ source, segment, tokenizerJson }: { source: SpanIndexSource; segment: SpanSegment; tokenizerJson?: string }
+): Promise<SpanIndexManifest> {
 	return withKeyLock(store, key, async (dir) => {
 		const previous = await readManifest(dir, key);
 		const stored = await writeSegment(dir, segment);
+		await writeTokenizer(dir, key, source, tokenizerJson);
 		return commit(dir, key, source, [...(previous?.segments ?? []), stored], previous?.createdAt);
 	});
 }
@@ -104,7 +121,11 @@ export async function loadIndex(store: FileSystemDirectoryHandle, key: string): 
 		}
 		segments.push(segment);
 	}
-	return { index: new SegmentedSpanIndex({ segments, vocabSize: manifest.vocabSize, tokenizerHash: manifest.tokenizerHash }), manifest };
+	const tokenizerJson = manifest.tokenizer.kind === 'byte' ? null : await readText(dir, TOKENIZER);
+	if (manifest.tokenizer.kind !== 'byte' && tokenizerJson === null) {
+		throw new SpanStoreError('The tokenizer of the span index is missing.', { details: `${key}/${TOKENIZER}`, hint: 'Delete the index and build it again.' });
+	}
+	return { index: new SegmentedSpanIndex({ segments, vocabSize: manifest.vocabSize, tokenizerHash: manifest.tokenizerHash }), manifest, tokenizerJson };
 }
 
 /** The manifests of every stored index, newest first; directories without a readable manifest are skipped. */
@@ -134,6 +155,15 @@ export function deleteIndex(store: FileSystemDirectoryHandle, key: string): Prom
 	);
 }
 
+// A BPE index keeps its tokenizer.json: written when given, and required to be there already when not.
+async function writeTokenizer(dir: FileSystemDirectoryHandle, key: string, source: SpanIndexSource, tokenizerJson: string | undefined): Promise<void> {
+	if (source.tokenizer.kind === 'byte') return;
+	if (tokenizerJson !== undefined) await writeFile(dir, TOKENIZER, new TextEncoder().encode(tokenizerJson));
+	else if ((await readText(dir, TOKENIZER)) === null) {
+		throw new SpanStoreError('A BPE span index needs its tokenizer.json.', { details: key, hint: 'Pass tokenizerJson with the first write of the index.' });
+	}
+}
+
 async function writeSegment(dir: FileSystemDirectoryHandle, segment: SpanSegment): Promise<StoredSegment> {
 	const bytes = serializeSegment(segment);
 	const file = `segment-${crypto.randomUUID()}.bin`;
@@ -151,6 +181,7 @@ async function commit(dir: FileSystemDirectoryHandle, key: string, source: SpanI
 		datanetVersions: [...source.datanetVersions].sort((a, b) => (a.datanetId < b.datanetId ? -1 : 1)),
 		tokenizerHash: source.tokenizerHash,
 		vocabSize: source.vocabSize,
+		tokenizer: source.tokenizer,
 		segments,
 		records: segments.reduce((n, s) => n + s.records, 0),
 		tokens: segments.reduce((n, s) => n + s.tokens, 0),
@@ -158,7 +189,7 @@ async function commit(dir: FileSystemDirectoryHandle, key: string, source: SpanI
 		updatedAt: now
 	};
 	await writeFile(dir, MANIFEST, new TextEncoder().encode(JSON.stringify(manifest)));
-	const listed = new Set([MANIFEST, ...segments.map((s) => s.file)]);
+	const listed = new Set([MANIFEST, ...(source.tokenizer.kind === 'byte' ? [] : [TOKENIZER]), ...segments.map((s) => s.file)]);
 	const unlisted: string[] = [];
 	for await (const name of dir.keys()) if (!listed.has(name)) unlisted.push(name);
 	await storageCall(() => Promise.all(unlisted.map((name) => dir.removeEntry(name, { recursive: true }))));
@@ -166,14 +197,7 @@ async function commit(dir: FileSystemDirectoryHandle, key: string, source: SpanI
 }
 
 async function readManifest(dir: FileSystemDirectoryHandle, key: string): Promise<SpanIndexManifest | null> {
-	const text = await storageCall(async () => {
-		try {
-			return await (await (await dir.getFileHandle(MANIFEST)).getFile()).text();
-		} catch (e) {
-			if (errorName(e) === 'NotFoundError') return null;
-			throw e;
-		}
-	});
+	const text = await readText(dir, MANIFEST);
 	if (text === null) return null;
 	let manifest: SpanIndexManifest;
 	try {
@@ -184,7 +208,21 @@ async function readManifest(dir: FileSystemDirectoryHandle, key: string): Promis
 	if (manifest.format !== MANIFEST_FORMAT || manifest.key !== key || !Array.isArray(manifest.segments)) {
 		throw new SpanStoreError('The span index manifest is not one this app wrote.', { details: `${key}: format ${String(manifest.format)}`, hint: 'Delete the index and build it again.' });
 	}
+	// Manifests written before BPE tokenizers were stored name no tokenizer: they were all built with bytes.
+	manifest.tokenizer ??= { kind: 'byte' };
 	return manifest;
+}
+
+// A file's text, or null when the directory has no such file.
+function readText(dir: FileSystemDirectoryHandle, name: string): Promise<string | null> {
+	return storageCall(async () => {
+		try {
+			return await (await (await dir.getFileHandle(name)).getFile()).text();
+		} catch (e) {
+			if (errorName(e) === 'NotFoundError') return null;
+			throw e;
+		}
+	});
 }
 
 async function writeFile(dir: FileSystemDirectoryHandle, name: string, bytes: Uint8Array<ArrayBuffer>): Promise<void> {

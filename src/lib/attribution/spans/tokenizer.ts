@@ -1,8 +1,10 @@
-// The tokenizer interface span attribution builds on, with a byte-level tokenizer behind it (UTF-8 bytes as ids) until
-// the engine's BPE tokenizer lands. Every byte >= 0x80 counts as part of a word, so a span never splits a character.
+// The tokenizer interface span attribution builds on, and two tokenizers behind it: bytes (UTF-8 bytes as ids) and the
+// engine's byte-level BPE. Both segment through the bytes a token stands for, so word boundaries and sentence ends
+// are the same with either; every byte >= 0x80 counts as part of a word, so a span never splits a character.
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { TokenizerError } from '../../core/tokenizer/bpe';
+import { TokenizerError, type BpeTokenizer } from '../../core/tokenizer/bpe';
+import { tokenizerHash } from '../../core/tokenizer/tokenizerJson';
 
 /** What an index needs from a tokenizer: ids below vocabSize, a hash that keys the indexes built with it, and where
  * spans may start and end. */
@@ -66,5 +68,46 @@ export function byteSegmentation(ids: ArrayLike<number>): Segmentation {
 		const terminal = b === 0x2e || b === 0x21 || b === 0x3f;
 		sentenceEnd[i] = b === 0x0a || (terminal && (i + 1 === L || isSpaceByte(ids[i + 1]))) ? 1 : 0;
 	}
+	return { wordBoundary, sentenceEnd };
+}
+
+/**
+ * The span tokenizer over a byte-level BPE tokenizer: ids are 16-bit when the vocabulary fits, the hash is the
+ * tokenizer.json hash, and segmentation is byteSegmentation of the tokens' bytes, read at token edges.
+ */
+export function bpeSpanTokenizer(bpe: BpeTokenizer): Tokenizer {
+	const { tokenBytes } = bpe.model;
+	const narrow = bpe.vocabSize <= 65536;
+	return {
+		vocabSize: bpe.vocabSize,
+		hash: tokenizerHash(bpe),
+		encode: (text) => (narrow ? Uint16Array.from(bpe.encode(text)) : bpe.encode(text)),
+		decode: (ids) => bpe.decode(ids),
+		segment: (ids) => {
+			for (let i = 0; i < ids.length; i++) {
+				const id = ids[i];
+				if (id >>> 0 !== id || id >= bpe.vocabSize) throw new TokenizerError('Cannot segment an unknown token id.', { details: `id ${id} at ${i}` });
+			}
+			return tokenSegmentation(Array.from(ids, (id) => tokenBytes[id]));
+		}
+	};
+}
+
+/**
+ * Segmentation of tokens given the bytes each stands for: position p is a word boundary when byte segmentation has one
+ * where token p starts (a GPT-2 pre-token with a leading space starts a new word), and a token ends a sentence when
+ * any of its bytes does (so a span may end with it but never runs past it).
+ */
+export function tokenSegmentation(tokens: readonly Uint8Array[]): Segmentation {
+	const L = tokens.length;
+	const starts = new Uint32Array(L + 1);
+	for (let i = 0; i < L; i++) starts[i + 1] = starts[i] + tokens[i].length;
+	const bytes = new Uint8Array(starts[L]);
+	for (let i = 0; i < L; i++) bytes.set(tokens[i], starts[i]);
+	const inBytes = byteSegmentation(bytes);
+	const wordBoundary = new Uint8Array(L + 1);
+	const sentenceEnd = new Uint8Array(L);
+	for (let p = 0; p <= L; p++) wordBoundary[p] = inBytes.wordBoundary[starts[p]];
+	for (let i = 0; i < L; i++) sentenceEnd[i] = inBytes.sentenceEnd.subarray(starts[i], starts[i + 1]).includes(1) ? 1 : 0;
 	return { wordBoundary, sentenceEnd };
 }

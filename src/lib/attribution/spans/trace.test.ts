@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TOTAL_BPS } from '../shares';
+import { DEFAULT_MINIMUM_SHARE_BPS, TOTAL_BPS } from '../shares';
 import { SpanIndexError } from './index';
 import type { SourceRecord } from './segment';
 import { SegmentedSpanIndex } from './segmented';
@@ -74,7 +74,12 @@ describe('traceSpans', () => {
 	});
 
 	it('returns nothing from an empty index and rejects another tokenizer or bad options', () => {
-		expect(traceSpans(SegmentedSpanIndex.empty(tokenizer), { prompt: 'p', response: 'some answer', tokenizer })).toEqual({ spans: [], shares: [] });
+		expect(traceSpans(SegmentedSpanIndex.empty(tokenizer), { prompt: 'p', response: 'some answer', tokenizer })).toEqual({
+			spans: [],
+			shares: [],
+			// The defaults, filled in: ceil(0.05 * 11) spans of at least 1 token.
+			parameters: { responseTokens: 11, minLength: 1, keep: 1, sourcesPerSpan: 10, contextTokens: 32, minimumShareBps: DEFAULT_MINIMUM_SHARE_BPS, nearDuplicateGroups: 0 }
+		});
 		const index = SegmentedSpanIndex.empty(tokenizer).withRecords(demo.slice(120), tokenizer);
 		expect(() => traceSpans(index, { prompt: '', response: 'x', tokenizer: { ...tokenizer, hash: '0'.repeat(64) } })).toThrow(SpanIndexError);
 		expect(() => traceSpans(index, { prompt: '', response: 'x', tokenizer, options: { sourcesPerSpan: -1 } })).toThrow(SpanIndexError);

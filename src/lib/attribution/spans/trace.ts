@@ -45,11 +45,24 @@ export type SpanSource = RecordMeta & {
 /** A kept span: token range [start, end), character range [charStart, charEnd) of the response, weight and sources. */
 export type TracedSpan = MatchSpan & { charStart: number; charEnd: number; text: string; weight: number; sources: SpanSource[] };
 
-export type TraceSpansReturnType = { spans: TracedSpan[]; shares: ContributorShare[] };
+/** The parameters a trace ran with, every default filled in: what a receipt records beside the method. */
+export type TraceSpansParametersUsed = {
+	/** Tokens in the response. */
+	responseTokens: number;
+	minLength: number;
+	keep: number;
+	sourcesPerSpan: number;
+	contextTokens: number;
+	minimumShareBps: number;
+	/** Groups of near-duplicate CIDs that were given. */
+	nearDuplicateGroups: number;
+};
+
+export type TraceSpansReturnType = { spans: TracedSpan[]; shares: ContributorShare[]; parameters: TraceSpansParametersUsed };
 
 /** Finds the response's spans in the index, their source records, and the contributors' shares of the credit. */
 export function traceSpans(index: SegmentedSpanIndex, { prompt, response, tokenizer, options = {} }: TraceSpansParameters): TraceSpansReturnType {
-	const { minLength, keep, sourcesPerSpan = 10, contextTokens = 32, nearDuplicates = [], minimumShareBps = DEFAULT_MINIMUM_SHARE_BPS } = options;
+	const { minLength = 1, keep, sourcesPerSpan = 10, contextTokens = 32, nearDuplicates = [], minimumShareBps = DEFAULT_MINIMUM_SHARE_BPS } = options;
 	if (tokenizer.hash !== index.tokenizerHash) {
 		throw new SpanIndexError('The index was built with another tokenizer.', { details: `${tokenizer.hash}; index ${index.tokenizerHash}` });
 	}
@@ -57,7 +70,8 @@ export function traceSpans(index: SegmentedSpanIndex, { prompt, response, tokeni
 		if (!Number.isInteger(value) || value < 0) throw new SpanIndexError(`${name} must be a non-negative integer.`, { details: String(value) });
 	}
 	const tokens = tokenizer.encode(response);
-	const matches = maximalSpans(index, { tokens, segmentation: tokenizer.segment(tokens), minLength, keep });
+	const kept = keep ?? Math.ceil(0.05 * tokens.length);
+	const matches = maximalSpans(index, { tokens, segmentation: tokenizer.segment(tokens), minLength, keep: kept });
 	const queryTerms = new Set(words(`${prompt}\n${response}`));
 	const scores = new Map<number, number>();
 	const scoreOf = (record: number) => {
@@ -84,7 +98,8 @@ export function traceSpans(index: SegmentedSpanIndex, { prompt, response, tokeni
 		return { ...span, charStart, charEnd: charStart + text.length, text, weight: -span.logProbability, sources };
 	});
 	const { records, duplicateGroups } = spanRecordWeights(spans, nearDuplicates);
-	return { spans, shares: contributorShares({ records, duplicateGroups, minimumShareBps }) };
+	const parameters = { responseTokens: tokens.length, minLength, keep: kept, sourcesPerSpan, contextTokens, minimumShareBps, nearDuplicateGroups: nearDuplicates.length };
+	return { spans, shares: contributorShares({ records, duplicateGroups, minimumShareBps }), parameters };
 }
 
 /**
