@@ -46,8 +46,8 @@ test('trace an answer quoting two demo records, then reload and trace again with
 	await expect(index).toContainText('BPE trained on these records, 4,096 tokens');
 	const summary = await index.textContent();
 
-	// Each quote on a line of its own, as a model would set a definition apart.
-	const answer = `Two animals came up.\n${a.text}\nAnd the other one:\n${b.text}\nThat is all I know.`;
+	// One quote on a line of its own, as a model would set a definition apart, the other inside a line after a space.
+	const answer = `Two animals came up.\n${a.text}\nAnd the other one: ${b.text}\nThat is all I know.`;
 	await page.getByLabel(/^Prompt/).fill('Tell me about two animals.');
 	await page.getByLabel(/^Answer/).fill(answer);
 	await page.getByRole('button', { name: 'Trace', exact: true }).click();

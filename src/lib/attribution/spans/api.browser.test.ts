@@ -12,7 +12,7 @@ import { openLedgerDb } from '../../store/db';
 import { trainBpe } from '../../core/tokenizer/bpe';
 import { loadTokenizerJson, saveTokenizerJson, tokenizerHash } from '../../core/tokenizer/tokenizerJson';
 import { createAttributionApi, DEFAULT_SPAN_TOKENIZER, type AttributionApi, type SpanIndexProgress, type SpanTokenizerChoice } from './api';
-import { spanIndexKey } from './segment';
+import { spanIndexKey, spanText } from './segment';
 import { deleteIndex, openSpanIndexStore } from './store';
 
 const CAROL = '0x' + 'ca'.repeat(20);
@@ -143,7 +143,7 @@ describe('the trained BPE tokenizer', () => {
 		expect(tokenizerHash(trainBpe(texts.reverse(), { vocabSize: 4096 }))).toBe(built.tokenizerHash);
 
 		// Another instance finds it in OPFS: building again neither trains nor tokenizes, and a trace uses the stored
-		// tokenizer whatever the instance's default. On a line of its own the quote matches from its first word.
+		// tokenizer whatever the instance's default.
 		const reloaded = api(DEFAULT_SPAN_TOKENIZER);
 		const again: SpanIndexProgress[] = [];
 		expect(await reloaded.buildSpanIndex({ datanetIds: [datanet.id], dbName }, (p) => void again.push(p))).toMatchObject({ key: built.key, segmentsBuilt: 0, recordsIndexed: 0 });
@@ -151,7 +151,7 @@ describe('the trained BPE tokenizer', () => {
 		const traced = await api({ kind: 'byte' }).traceSpans(built.key, { prompt: '', response: `Harbor notes:\n${LANTERNS}` });
 		expect(traced.method).toEqual({ name: 'maximal-spans+bm25', index: built.key, tokenizer: { kind: 'trained', vocabSize: 4096 }, tokenizerHash: built.tokenizerHash, vocabSize: bpe.vocabSize });
 		expect(quotes(traced)).toEqual([[LANTERNS, [[textRecord(datanet.id, LANTERNS).cid, ALICE]]]]);
-		expect(traced.parameters).toMatchObject({ minLength: 1, sourcesPerSpan: 10, contextTokens: 32, responseTokens: bpe.encode(`Harbor notes:\n${LANTERNS}`).length });
+		expect(traced.parameters).toMatchObject({ minLength: 1, sourcesPerSpan: 10, contextTokens: 32, responseTokens: bpe.encode(spanText(`Harbor notes:\n${LANTERNS}`).text).length });
 
 		// Bob's record arrives: the new index extends the old one and keeps its tokenizer.
 		await add(db, datanet.id, [[BREAD, BOB]]);

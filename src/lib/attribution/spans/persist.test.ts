@@ -4,7 +4,7 @@ import { BaseError } from '../../core/errors';
 import { buildSpanIndex } from './index';
 import { crc32, deserializeSegment, SEGMENT_FORMAT_VERSION, segmentParts, serializeSegment, SpanSegmentFormatError } from './persist';
 import { binaryCid } from './recordTable';
-import { buildSpanSegment, type SourceRecord } from './segment';
+import { buildSpanSegment, spanText, type SourceRecord } from './segment';
 import { nounGlosses } from './testText.node';
 import { byteTokenizer, type Tokenizer } from './tokenizer';
 
@@ -83,7 +83,7 @@ describe('segment blobs', () => {
 	it('round-trips 4-byte suffix-array entries and stores 3-byte ones below 2^24 tokens', () => {
 		const narrow = buildSpanSegment({ records, tokenizer: byteTokenizer });
 		expect(narrow.index.suffixArray.width).toBe(3);
-		const tokens = records.map((r) => byteTokenizer.encode(r.text));
+		const tokens = records.map((r) => byteTokenizer.encode(spanText(r.text).text));
 		const wide = { ...narrow, index: buildSpanIndex({ records: tokens, vocabSize: byteTokenizer.vocabSize, pointerWidth: 4 }) };
 		const [narrowBlob, wideBlob] = [narrow, wide].map(serializeSegment);
 		const n = narrow.index.tokens.length;

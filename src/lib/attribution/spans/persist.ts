@@ -12,8 +12,9 @@ export class SpanSegmentFormatError extends BaseError {
 	override name = 'SpanSegmentFormatError';
 }
 
-/** The format version this code writes and reads (1 stored 4-byte pointers and the record metadata as JSON). */
-export const SEGMENT_FORMAT_VERSION = 2;
+/** The format version this code writes and reads (1 stored 4-byte pointers and the record metadata as JSON; 2 tokenized
+ * records without segment.ts's LEADING_SPACE). */
+export const SEGMENT_FORMAT_VERSION = 3;
 
 const MAGIC = [0x4c, 0x4c, 0x53, 0x50, 0x41, 0x4e, 0x53, 0x00]; // "LLSPANS\0"
 const HEADER_BYTES = 36;

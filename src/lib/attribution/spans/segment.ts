@@ -28,9 +28,44 @@ export type BuildSpanSegmentParameters = {
 	tokenizer: Tokenizer;
 };
 
-/** Tokenizes the records and builds a segment over them. */
+/**
+ * The text a span index tokenizes for a record or an answer: a space before its first word and before each word that
+ * starts a line. Byte-level BPE pre-tokens carry their leading space (" wolf", not "wolf"), so without this a record's
+ * first word would be a different token from the same word inside running text, and a quote would match from its second
+ * word only. `original(i)` maps an offset in the spaced text back to the text given (an inserted space maps to the
+ * character after it).
+ */
+export function spanText(text: string): { text: string; original: (offset: number) => number } {
+	const inserted: number[] = []; // offsets in the spaced text of the inserted spaces, ascending
+	let out = '';
+	for (let i = 0; i < text.length; i++) {
+		const c = text[i];
+		if ((i === 0 || text[i - 1] === '\n') && c !== ' ' && c !== '\n' && c !== '\t' && c !== '\r') {
+			inserted.push(out.length);
+			out += ' ';
+		}
+		out += c;
+	}
+	if (text.length === 0) {
+		inserted.push(0);
+		out = ' ';
+	}
+	const original = (offset: number) => {
+		let lo = 0;
+		let hi = inserted.length;
+		while (lo < hi) {
+			const mid = (lo + hi) >> 1;
+			if (inserted[mid] < offset) lo = mid + 1;
+			else hi = mid;
+		}
+		return Math.min(text.length, offset - lo);
+	};
+	return { text: out, original };
+}
+
+/** Tokenizes the records (as spanText spaces them) and builds a segment over them. */
 export function buildSpanSegment({ records, tokenizer }: BuildSpanSegmentParameters): SpanSegment {
-	const index = buildSpanIndex({ records: records.map((r) => tokenizer.encode(r.text)), vocabSize: tokenizer.vocabSize });
+	const index = buildSpanIndex({ records: records.map((r) => tokenizer.encode(spanText(r.text).text)), vocabSize: tokenizer.vocabSize });
 	return {
 		index,
 		records: records.map(({ cid, contributor, datanetId }) => ({ cid, contributor, datanetId })),

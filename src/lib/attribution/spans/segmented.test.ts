@@ -83,7 +83,7 @@ describe('SegmentedSpanIndex', () => {
 		const index = SegmentedSpanIndex.empty(tokenizer).withRecords([rec('a', 'xy'), rec('b', 'zx')], tokenizer).withRecords([], tokenizer).withRecords([rec('c', 'x')], tokenizer);
 		expect(index.recordCount).toBe(3);
 		expect(index.record(2)).toEqual({ cid: 'c', contributor: '0xc', datanetId: 'd' });
-		expect(index.locate(tokenizer.encode('x'), 10)).toEqual([{ record: 0, offset: 0 }, { record: 1, offset: 1 }, { record: 2, offset: 0 }]);
+		expect(index.locate(tokenizer.encode('x'), 10)).toEqual([{ record: 0, offset: 1 }, { record: 1, offset: 2 }, { record: 2, offset: 1 }]); // after spanText's space
 		expect(() => index.record(3)).toThrow(SpanIndexError);
 		expect(() => index.recordTokens(-1)).toThrow(SpanIndexError);
 		const other = { ...tokenizer, hash: 'f'.repeat(64) };

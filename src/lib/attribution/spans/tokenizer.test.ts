@@ -92,24 +92,23 @@ describe('bpeSpanTokenizer', () => {
 		expect(Array.from(tokenizer.segment(snow).wordBoundary)).toEqual([1, 0, 0, 1]);
 	});
 
-	it('traces quotes as the byte tokenizer does, except a first word that the response spells after a space', () => {
+	it('traces quotes as the byte tokenizer does, on a line of their own or after a space', () => {
 		const records = glosses.slice(0, 400).map((text, i) => ({ cid: `g${i}`, contributor: `0x${String(i % 4).padStart(40, '0')}`, datanetId: 'wordnet', text }));
-		// The first quote has a line of its own; the second follows a space, so its first word is the token " the",
-		// which the record (starting "the act") does not hold, and the BPE span starts at the next word.
+		// The second quote follows a space, so its first word is the token " the"; records are indexed after a leading
+		// space (segment.ts), so the record starting "the act" holds that token too and the span starts at "the".
 		expect(glosses[301].startsWith('the act of')).toBe(true);
 		const response = `As they say:\n${glosses[17]}\nAlso ${glosses[301]}`;
 		const quoted = (t: typeof tokenizer) => {
 			const index = SegmentedSpanIndex.empty(t).withRecords(records, t);
 			const { spans } = traceSpans(index, { prompt: '', response, tokenizer: t });
-			return spans.filter((s) => s.text.length > 30).map((s) => [s.text.trim(), s.sources.map((x) => x.cid)]);
+			for (const s of spans) expect(response.slice(s.charStart, s.charEnd)).toBe(s.text);
+			return spans.filter((s) => s.text.length > 30).map((s) => [s.text, s.sources.map((x) => x.cid)]);
 		};
-		expect(quoted(byteTokenizer)).toEqual([
+		const expected = [
 			[glosses[17], ['g17']],
 			[glosses[301], ['g301']]
-		]);
-		expect(quoted(tokenizer)).toEqual([
-			[glosses[17], ['g17']],
-			[glosses[301].slice('the '.length), ['g301']]
-		]);
+		];
+		expect(quoted(byteTokenizer)).toEqual(expected);
+		expect(quoted(tokenizer)).toEqual(expected);
 	});
 });

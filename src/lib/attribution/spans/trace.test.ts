@@ -54,7 +54,7 @@ describe('traceSpans', () => {
 			options: { keep: 1, contextTokens: 12, minimumShareBps: 0 }
 		});
 		expect(spans).toHaveLength(1);
-		expect(spans[0].text).toBe(' the amber tide rolls in ');
+		expect(spans[0].text).toBe('the amber tide rolls in'); // the highlight leaves out the span's outer spaces
 		expect(spans[0].sources.map((s) => s.record)).toEqual([1, 2, 0]);
 		expect(spans[0].sources[0].score).toBeGreaterThan(spans[0].sources[2].score);
 		// 12 tokens either side, then inwards to the nearest word boundary ('ailors' and 'unr' are cut off).
@@ -77,8 +77,8 @@ describe('traceSpans', () => {
 		expect(traceSpans(SegmentedSpanIndex.empty(tokenizer), { prompt: 'p', response: 'some answer', tokenizer })).toEqual({
 			spans: [],
 			shares: [],
-			// The defaults, filled in: ceil(0.05 * 11) spans of at least 1 token.
-			parameters: { responseTokens: 11, minLength: 1, keep: 1, sourcesPerSpan: 10, contextTokens: 32, minimumShareBps: DEFAULT_MINIMUM_SHARE_BPS, nearDuplicateGroups: 0 }
+			// The defaults, filled in: ceil(0.05 * 12) spans of at least 1 token (11 bytes after spanText's space).
+			parameters: { responseTokens: 12, minLength: 1, keep: 1, sourcesPerSpan: 10, contextTokens: 32, minimumShareBps: DEFAULT_MINIMUM_SHARE_BPS, nearDuplicateGroups: 0 }
 		});
 		const index = SegmentedSpanIndex.empty(tokenizer).withRecords(demo.slice(120), tokenizer);
 		expect(() => traceSpans(index, { prompt: '', response: 'x', tokenizer: { ...tokenizer, hash: '0'.repeat(64) } })).toThrow(SpanIndexError);

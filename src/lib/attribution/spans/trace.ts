@@ -5,7 +5,7 @@ import { contributorShares, DEFAULT_MINIMUM_SHARE_BPS, type ContributorShare, ty
 import { bm25Score, words } from './bm25';
 import { SpanIndexError } from './index';
 import { maximalSpans, type MatchSpan } from './maximal';
-import type { RecordMeta } from './segment';
+import { spanText, type RecordMeta } from './segment';
 import type { SegmentedSpanIndex } from './segmented';
 import type { Tokenizer } from './tokenizer';
 
@@ -69,7 +69,8 @@ export function traceSpans(index: SegmentedSpanIndex, { prompt, response, tokeni
 	for (const [name, value] of [['sourcesPerSpan', sourcesPerSpan], ['contextTokens', contextTokens]] as const) {
 		if (!Number.isInteger(value) || value < 0) throw new SpanIndexError(`${name} must be a non-negative integer.`, { details: String(value) });
 	}
-	const tokens = tokenizer.encode(response);
+	const spaced = spanText(response); // as the records were tokenized: see segment.ts
+	const tokens = tokenizer.encode(spaced.text);
 	const kept = keep ?? Math.ceil(0.05 * tokens.length);
 	const matches = maximalSpans(index, { tokens, segmentation: tokenizer.segment(tokens), minLength, keep: kept });
 	const queryTerms = new Set(words(`${prompt}\n${response}`));
@@ -93,9 +94,13 @@ export function traceSpans(index: SegmentedSpanIndex, { prompt, response, tokeni
 			context: sourceContext(index, tokenizer, record, offset, ngram.length, contextTokens)
 		}));
 		sources.sort((a, b) => b.score - a.score || a.record - b.record);
-		const charStart = tokenizer.decode(tokens.subarray(0, span.start)).length;
-		const text = tokenizer.decode(ngram);
-		return { ...span, charStart, charEnd: charStart + text.length, text, weight: -span.logProbability, sources };
+		// Offsets in the spaced text without the span's outer whitespace (a pre-token's space), mapped back to the response.
+		const decoded = tokenizer.decode(ngram);
+		const from = tokenizer.decode(tokens.subarray(0, span.start)).length + decoded.length - decoded.trimStart().length;
+		const charStart = spaced.original(from);
+		const charEnd = spaced.original(from + decoded.trim().length);
+		const text = response.slice(charStart, charEnd);
+		return { ...span, charStart, charEnd, text, weight: -span.logProbability, sources };
 	});
 	const { records, duplicateGroups } = spanRecordWeights(spans, nearDuplicates);
 	const parameters = { responseTokens: tokens.length, minLength, keep: kept, sourcesPerSpan, contextTokens, minimumShareBps, nearDuplicateGroups: nearDuplicates.length };
@@ -136,9 +141,13 @@ function sourceContext(index: SegmentedSpanIndex, tokenizer: Tokenizer, record: 
 	while (start < offset && !wordBoundary[start - padFrom]) start++;
 	let stop = to;
 	while (stop > end && !wordBoundary[stop - padFrom]) stop--;
+	// A record's tokens start with spanText's space, which is not the record's: drop it.
+	const before = tokenizer.decode(recordTokens.subarray(start, offset));
+	const match = tokenizer.decode(recordTokens.subarray(offset, end));
+	const unspace = (piece: string) => (start === 0 && piece.startsWith(' ') ? piece.slice(1) : piece);
 	return {
-		before: tokenizer.decode(recordTokens.subarray(start, offset)),
-		match: tokenizer.decode(recordTokens.subarray(offset, end)),
+		before: unspace(before),
+		match: start === 0 && before === '' ? unspace(match) : match,
 		after: tokenizer.decode(recordTokens.subarray(end, stop))
 	};
 }
