@@ -26,10 +26,12 @@ const TRAIN = {
 const TRAIN_WEBGPU = { tiny: { B: 8, T: 128, warmup: 1, steps: 3, ms: 0 } };
 // PyTorch: per preset warm-up steps, timed seconds and windows (best window counts; at least 2 steps each).
 const TORCH = { tiny: { warmup: 1, seconds: 6, windows: 3 }, small: { warmup: 1, seconds: 0, windows: 1 } };
-// Greedy decode: a prompt, then `tokens` new ones, each one full forward over a fixed window of blockSize positions
-// (causal attention: the padding after the context changes nothing before it) and the argmax of the last real one.
-const DECODE = { preset: 'tiny', prompt: 16, tokens: 24 };
-const DECODE_NOTE = 'no KV cache: full forward per token over a fixed blockSize window (B=1), argmax of the last context position';
+// Greedy decode with the KV-cache decoders (src/lib/engine/infer): prefill a prompt, then `tokens` timed steps of one
+// position each (the prefill and the first token are not timed), argmax of each step's logits. 96 steps keep the
+// context (16 + 1 + 96) inside tiny's 128-position window, so no slide is timed, and give the CPU a timing window of
+// tens of milliseconds rather than a few.
+const DECODE = { preset: 'tiny', prompt: 16, tokens: 96 };
+const DECODE_NOTE = 'KV cache (infer/cpu.ts, infer/webgpu.ts): prefill untimed, then one position per step (B=1), greedy; WebGPU reads back V logits per step, one submission each';
 const TARGETS = { torch_over_cpu: 3 };
 
 /** A free TCP port on 127.0.0.1. @returns {Promise<number>} */
@@ -107,27 +109,15 @@ async function measureCpu(load, plan) {
 		const elapsed = performance.now() - t;
 		train[preset] = { tokS: (B * T * n) / (elapsed / 1000), steps: n, ms: elapsed, loss };
 	}
-	// Greedy decode over a fixed window: the same procedure as the page's.
+	// Greedy decode with the KV-cache decoder: the same procedure as the page's.
+	const { createCpuDecoder } = await load('/src/lib/engine/infer/cpu.ts');
+	const { argmax } = await load('/src/lib/engine/infer/sample.ts');
 	const config = gptConfig(plan.decode.preset);
-	const model = createGPT(config, { seed: 1 });
-	const T = config.blockSize;
-	const V = config.vocabSize;
-	const context = decodePrompt(plan.decode.prompt, V);
-	const window = new Int32Array(T);
-	const zeros = new Int32Array(T);
-	const next = () => {
-		window.fill(0);
-		window.set(context.slice(-T));
-		gptForward(model, window, zeros, 1, T);
-		const logits = model.batch.acts.logits;
-		const at = (Math.min(context.length, T) - 1) * V;
-		let arg = 0;
-		for (let v = 1; v < V; v++) if (logits[at + v] > logits[at + arg]) arg = v;
-		return arg;
-	};
-	context.push(next()); // warm-up, not timed
+	const decoder = createCpuDecoder({ config, params: createGPT(config, { seed: 1 }).params });
+	const context = decodePrompt(plan.decode.prompt, config.vocabSize);
+	context.push(argmax(decoder.prefillSync(context))); // not timed
 	const t = performance.now();
-	for (let i = 0; i < plan.decode.tokens; i++) context.push(next());
+	for (let i = 0; i < plan.decode.tokens; i++) context.push(argmax(decoder.stepSync(context[context.length - 1])));
 	const decodeMs = performance.now() - t;
 	return {
 		matmulBackend,
@@ -154,19 +144,19 @@ async function measureCpu(load, plan) {
 
 /**
  * Runs in the page: the WebGPU path, with the CPU's ids and seed. Counts queue.submit calls during the timed steps.
- * Reaches two private members of WebGPUGPT (activationsFor, encodeForward) for the forward-only decode loop, which
- * the engine does not expose yet. Everything it returns is plain JSON.
+ * The decode runs the KV-cache decoder on the trained-model class's parameter buffer. Everything it returns is plain JSON.
  * @param {(path: string) => Promise<any>} load
  * @param {Plan} plan
  */
 async function measureWebGPU(load, plan) {
-	const G = /** @type {any} */ (globalThis);
 	const { gptConfig } = await load('/src/lib/engine/config.ts');
 	const { requestGPU } = await load('/src/lib/engine/webgpu/device.ts');
 	const { KernelCache } = await load('/src/lib/engine/webgpu/kernels.ts');
 	const { createMatmul } = await load('/src/lib/engine/webgpu/matmul.ts');
 	const { createTensor } = await load('/src/lib/engine/webgpu/buffers.ts');
 	const { createWebGPUGPT } = await load('/src/lib/engine/webgpu/gpt.ts');
+	const { createWebGPUDecoder } = await load('/src/lib/engine/infer/webgpu.ts');
+	const { argmax } = await load('/src/lib/engine/infer/sample.ts');
 	/** @type {string[]} */
 	const gpuErrors = [];
 	const gpu = await requestGPU({ onError: (/** @type {any} */ e) => gpuErrors.push(String(e.details ?? e.message)) });
@@ -239,34 +229,15 @@ async function measureWebGPU(load, plan) {
 	}
 	console.log('  decode');
 	const config = gptConfig(plan.decode.preset);
-	const model = /** @type {any} */ (await createWebGPUGPT(cache, { config, seed: 1 }));
-	const T = config.blockSize;
-	const V = config.vocabSize;
-	const b = await model.activationsFor(1, T);
-	const staging = device.createBuffer({ label: 'decode logits', size: V * 4, usage: G.GPUBufferUsage.MAP_READ | G.GPUBufferUsage.COPY_DST });
-	device.queue.writeBuffer(b.targets, 0, new Int32Array(T));
-	const context = decodePrompt(plan.decode.prompt, V);
-	const window = new Int32Array(T);
-	const next = async () => {
-		window.fill(0);
-		window.set(context.slice(-T));
-		device.queue.writeBuffer(b.inputs, 0, window);
-		const encoder = device.createCommandEncoder({ label: 'decode step' });
-		model.encodeForward(encoder, b);
-		encoder.copyBufferToBuffer(b.logits, (Math.min(context.length, T) - 1) * V * 4, staging, 0, V * 4);
-		device.queue.submit([encoder.finish()]);
-		await staging.mapAsync(G.GPUMapMode.READ);
-		const row = new Float32Array(staging.getMappedRange());
-		let arg = 0;
-		for (let v = 1; v < V; v++) if (row[v] > row[arg]) arg = v;
-		staging.unmap();
-		return arg;
-	};
-	context.push(await next());
+	// The CPU's weights: createWebGPUGPT initialises them from the same seed as createGPT.
+	const model = await createWebGPUGPT(cache, { config, seed: 1 });
+	const decoder = await createWebGPUDecoder(cache, { config, params: model.params });
+	const context = decodePrompt(plan.decode.prompt, config.vocabSize);
+	context.push(argmax(await decoder.prefill(context))); // not timed
 	const t = performance.now();
-	for (let i = 0; i < plan.decode.tokens; i++) context.push(await next());
+	for (let i = 0; i < plan.decode.tokens; i++) context.push(argmax(await decoder.step(context[context.length - 1])));
 	const decodeMs = performance.now() - t;
-	staging.destroy();
+	decoder.destroy();
 	await model.destroy();
 	device.destroy();
 	return {
