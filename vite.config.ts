@@ -50,7 +50,8 @@ function chainConfigFile(): Plugin {
 // Pre-bundled up front, so the first browser-test run after an install does not stop to re-optimise and reload.
 const OPTIMIZE = [
 	'idb', 'comlink', 'viem', 'viem/accounts', '@noble/hashes/sha2.js', '@noble/hashes/utils.js', 'multiformats/cid', 'multiformats/codecs/raw',
-	'multiformats/codecs/json', 'multiformats/hashes/hasher', '@ipld/car', 'marked', 'dompurify'
+	'multiformats/codecs/json', 'multiformats/hashes/hasher', 'multiformats/hashes/digest', 'multiformats/bases/base32', '@noble/hashes/sha3.js',
+	'@ipld/car', 'marked', 'dompurify', 'fflate'
 ];
 
 export default defineConfig({

@@ -7,6 +7,7 @@ import { gptConfig, parameterCount } from '../config';
 import { createGPT } from '../cpu/gpt';
 import { EngineConfigError, EngineInputError } from '../errors';
 import { WebGPUError } from '../webgpu/device';
+import { exportCheckpoint } from '../checkpoint/checkpoint';
 import { createInferenceApi } from './api';
 import { createCpuDecoder } from './cpu';
 import { generate, type GeneratedPiece } from './generate';
@@ -29,6 +30,17 @@ describe('inference api', () => {
 		const expected = await generate({ ...request, decoder: createCpuDecoder({ config, params }), tokenizer });
 		expect(result).toMatchObject({ backend: 'cpu', tokens: expected.tokens, text: expected.text });
 		expect(pieces.map((p) => p.text).join('')).toBe(result.text);
+	});
+
+	it('loads checkpoint files as the same model, and rejects broken ones', async () => {
+		const files = exportCheckpoint({ config, params, tokenizer });
+		const [a, b] = [createInferenceApi(), createInferenceApi()];
+		await a.load({ config, params, tokenizerJson, backend: 'cpu' });
+		expect(await b.loadCheckpoint(files, 'cpu')).toMatchObject({ backend: 'cpu', parameters: parameterCount(config) });
+		const request = { prompt: 'the dog', maxNewTokens: 12, sampling: { temperature: 0 } };
+		expect((await b.generate(request)).tokens).toEqual((await a.generate(request)).tokens);
+		files.delete('weights.safetensors');
+		await expect(b.loadCheckpoint(files)).rejects.toThrow(/weights.safetensors/);
 	});
 
 	it('cancels a running generation and refuses a second one meanwhile', async () => {

@@ -3,7 +3,8 @@
 // proxied callback, and cancel. One GPU device serves every model the worker loads; if it is lost, the loaded model
 // moves to the CPU and the next generation runs there. The GPU modules load on first use, so the CPU path (and Node)
 // never evaluates them.
-import { loadTokenizerJson } from '$lib/core/tokenizer/tokenizerJson';
+import { loadTokenizerJson, saveTokenizerJson } from '$lib/core/tokenizer/tokenizerJson';
+import { importCheckpoint } from '../checkpoint/checkpoint';
 import type { BpeTokenizer } from '$lib/core/tokenizer/bpe';
 import { gptConfig, type GPTConfig, parameterCount } from '../config';
 import { EngineConfigError, EngineInputError } from '../errors';
@@ -96,6 +97,12 @@ export function createInferenceApi({ requestDevice = requestGPU }: { requestDevi
 			model?.decoder.destroy();
 			model = { config, params, tokenizer, decoder, reason };
 			return { backend: decoder.backend, reason, parameters: P, vocabSize: config.vocabSize };
+		},
+
+		/** Loads a model from checkpoint files (weights.safetensors, config.json, tokenizer.json), checked in full here. */
+		async loadCheckpoint(files: ReadonlyMap<string, Uint8Array>, backend: 'auto' | Backend = 'auto'): Promise<LoadModelReturnType> {
+			const { config, params, tokenizer } = importCheckpoint(files);
+			return this.load({ config, params, tokenizerJson: saveTokenizerJson(tokenizer), backend });
 		},
 
 		/** Generates from the loaded model, calling onToken with each piece of text as it decodes. */

@@ -1,5 +1,6 @@
-// The training loop's error types: data that cannot make a batch (too few tokens, a tokenizer without <|endoftext|>)
-// and a saved trainer state that does not fit the trainer it is restored into. Bad config keys are EngineConfigError.
+// The training loop's error types: data that cannot make a batch (no approved records, too few tokens, a tokenizer
+// without <|endoftext|>), a saved trainer state that does not fit the trainer it is restored into, and a training run
+// that cannot be started or resumed (no such run, one already training). Bad config keys are EngineConfigError.
 import { BaseError } from '$lib/core/errors';
 
 export class TrainingDataError extends BaseError {
@@ -8,4 +9,8 @@ export class TrainingDataError extends BaseError {
 
 export class TrainingStateError extends BaseError {
 	override name = 'TrainingStateError';
+}
+
+export class TrainingRunError extends BaseError {
+	override name = 'TrainingRunError';
 }

@@ -1,6 +1,7 @@
 // The GPT on WebGPU, composed from the ops as cpu/gpt.ts: parameters, gradients and AdamW moments are each one flat
 // buffer in params.ts's layout that kernels bind by range (so tensors must sit on the storage offset alignment: nEmbd a
-// multiple of 64 at 256 bytes). A step is one encoder and one submission; the loss stays on the GPU until readLoss().
+// multiple of 64 at 256 bytes). A step is one encoder and one submission; the loss stays on the GPU until readLoss(),
+// or is copied into a caller's loss log in the same submission (trainMicroBatch, forwardLoss) to be read back in bulk.
 // Shapes: B batch, T time, C channels, V vocab, L layers, NH heads, P parameters.
 import { type GPTConfig, parameterCount } from '../config';
 import { checkBatch, type GPTUpdateOptions } from '../cpu/gpt';
@@ -26,6 +27,27 @@ export type CreateWebGPUGPTParameters = {
 	/** Seed of the parameter init (the CPU's createGPT with the same seed holds the same weights). */
 	seed?: number;
 };
+
+/** One float of a caller's buffer (COPY_DST) that a pass copies its mean loss into. */
+export type LossSlot = { buffer: GPUBuffer; index: number };
+
+/** Options of trainMicroBatch: one micro-batch of an optimizer step. */
+export type MicroBatchOptions = {
+	/** Clear the gradients first: the step's first micro-batch. */
+	zeroGrad: boolean;
+	/** The backward adds the gradient of lossScale * (the micro-batch's mean loss): 1 / accum when accumulating. */
+	lossScale?: number;
+	/** Clip and apply AdamW after the backward, in the same submission: the step's last micro-batch. */
+	update?: GPTUpdateOptions;
+	/** Where to copy the micro-batch's mean loss. */
+	lossTo?: LossSlot;
+};
+
+/** Everything an exact resume needs on the GPU: the flat buffers, (P) each, and AdamW's step count. */
+export type WebGPUGPTState = { params: Float32Array; m: Float32Array; v: Float32Array; step: number };
+
+// What one submission encodes.
+type Pass = { zeroGrad: boolean; backward: boolean; lossScale: number; update: GPTUpdateOptions | null; lossTo?: LossSlot };
 
 const LAYER_PARAMETERS = [
 	'ln1w', 'ln1b', 'qkvw', 'qkvb', 'attprojw', 'attprojb', 'ln2w', 'ln2b', 'fcw', 'fcb', 'fcprojw', 'fcprojb'
@@ -66,12 +88,49 @@ export class WebGPUGPT {
 
 	/** Zeroes the gradients, runs forward and backward on the batch, in one submission (no update). */
 	async computeGradients(batch: GPTBatch): Promise<void> {
-		await this.submit(batch, null);
+		await this.submit(batch, { zeroGrad: true, backward: true, lossScale: 1, update: null });
 	}
 
 	/** Zeroes the gradients, runs forward and backward, clips and applies AdamW: one encoder, one submission. */
 	async trainStep(batch: GPTBatch, options: GPTUpdateOptions): Promise<void> {
-		await this.submit(batch, options);
+		await this.submit(batch, { zeroGrad: true, backward: true, lossScale: 1, update: options });
+	}
+
+	/** Runs forward and backward on one micro-batch, adding into the gradients (optionally zeroing them first, updating
+	 * after): one submission, so accumulating over k micro-batches takes k submissions per optimizer step. */
+	async trainMicroBatch(batch: GPTBatch, { zeroGrad, lossScale = 1, update, lossTo }: MicroBatchOptions): Promise<void> {
+		await this.submit(batch, { zeroGrad, backward: true, lossScale, update: update ?? null, lossTo });
+	}
+
+	/** Runs the forward pass only (validation): the mean loss stays on the GPU, copied to lossTo when given. */
+	async forwardLoss(batch: GPTBatch, { lossTo }: { lossTo?: LossSlot } = {}): Promise<void> {
+		// Any activations of this shape will do, whatever their backward's dloss.
+		const prefix = `${batch.B}x${batch.T}x`;
+		const key = [...this.activations.keys()].find((k) => k.startsWith(prefix));
+		const lossScale = key === undefined ? 1 : Number(key.slice(prefix.length));
+		await this.submit(batch, { zeroGrad: false, backward: false, lossScale, update: null, lossTo });
+	}
+
+	/** Reads back parameters, AdamW moments and step count (waits for the queue). */
+	async readState(): Promise<WebGPUGPTState> {
+		const { device } = this.cache;
+		const P = parameterCount(this.config);
+		const step = this.step;
+		const [params, m, v] = await Promise.all([this.params, this.m, this.v].map((buffer) => readTensor(device, buffer, P)));
+		return { params, m, v, step };
+	}
+
+	/** Overwrites parameters, AdamW moments and step count, e.g. from a checkpoint; throws EngineInputError on a size mismatch. */
+	writeState({ params, m, v, step }: WebGPUGPTState): void {
+		const P = parameterCount(this.config);
+		if (params.length !== P || m.length !== P || v.length !== P) {
+			throw new EngineInputError('The state does not fit this model.', {
+				details: `The model has ${P} parameters; params ${params.length}, m ${m.length}, v ${v.length}.`
+			});
+		}
+		const { queue } = this.cache.device;
+		for (const [buffer, data] of [[this.params, params], [this.m, m], [this.v, v]] as const) queue.writeBuffer(buffer, 0, data);
+		this.step = step;
 	}
 
 	/** Reads back the mean loss of the last forward (waits for the queue: call it rarely while training). */
@@ -100,17 +159,18 @@ export class WebGPUGPT {
 		this.lastActivations = null;
 	}
 
-	private async submit(batch: GPTBatch, update: GPTUpdateOptions | null): Promise<void> {
+	private async submit(batch: GPTBatch, { zeroGrad, backward, lossScale, update, lossTo }: Pass): Promise<void> {
 		// The embedding kernel indexes tables with the ids unchecked, so every id is checked here, before upload.
 		checkBatch(batch.inputs, batch.targets, batch.B, batch.T, this.config.vocabSize, this.config.blockSize);
-		const b = await this.activationsFor(batch.B, batch.T);
+		const b = await this.activationsFor(batch.B, batch.T, lossScale);
 		const { device } = this.cache;
 		device.queue.writeBuffer(b.inputs, 0, batch.inputs);
 		device.queue.writeBuffer(b.targets, 0, batch.targets);
-		const encoder = device.createCommandEncoder({ label: update ? 'gpt train step' : 'gpt gradients' });
-		encoder.clearBuffer(this.grads);
+		const encoder = device.createCommandEncoder({ label: update ? 'gpt train step' : backward ? 'gpt gradients' : 'gpt forward' });
+		if (zeroGrad) encoder.clearBuffer(this.grads);
 		this.encodeForward(encoder, b);
-		this.encodeBackward(encoder, b);
+		if (lossTo) encoder.copyBufferToBuffer(b.loss, 0, lossTo.buffer, lossTo.index * 4, 4);
+		if (backward) this.encodeBackward(encoder, b);
 		if (update) {
 			this.step += 1;
 			const noDecay = { ...update, weightDecay: 0 };
@@ -206,12 +266,12 @@ export class WebGPUGPT {
 		return out;
 	}
 
-	// Builds the kernels and buffers for (B, T) once; later steps of the same shape reuse them.
-	private activationsFor(B: number, T: number): Promise<GPTActivations> {
-		const key = `${B}x${T}`;
+	// Builds the kernels and buffers for (B, T) and the backward's loss scale once; later steps reuse them.
+	private activationsFor(B: number, T: number, lossScale: number): Promise<GPTActivations> {
+		const key = `${B}x${T}x${lossScale}`;
 		let activations = this.activations.get(key);
 		if (!activations) {
-			activations = createGPTActivations(this.cache, this.config, B, T);
+			activations = createGPTActivations(this.cache, this.config, B, T, lossScale);
 			activations.catch(() => this.activations.delete(key));
 			this.activations.set(key, activations);
 		}

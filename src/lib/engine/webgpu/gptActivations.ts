@@ -64,8 +64,9 @@ export type GPTOps = {
 	crossEntropy: CrossEntropyOp;
 };
 
-/** Builds (or fetches from the cache) the kernels for (B, T) and allocates its buffers, zeroed. */
-export async function createGPTActivations(cache: KernelCache, config: GPTConfig, B: number, T: number): Promise<GPTActivations> {
+/** Builds (or fetches from the cache) the kernels for (B, T) and allocates its buffers, zeroed; the backward seeds the
+ * mean loss with gradient dloss (1, or 1 / accum when micro-batches accumulate into one step). */
+export async function createGPTActivations(cache: KernelCache, config: GPTConfig, B: number, T: number, dloss = 1): Promise<GPTActivations> {
 	const { vocabSize: V, nHead: NH, nEmbd: C, nLayer: L } = config;
 	const N = B * T;
 	const [embedding, layernorm, qkv, attention, attproj, residual, fc, gelu, fcproj, head, crossEntropy] = await Promise.all([
@@ -79,7 +80,7 @@ export async function createGPTActivations(cache: KernelCache, config: GPTConfig
 		createGelu(cache, { N: N * 4 * C }),
 		createMatmul(cache, { B, T, C: 4 * C, OC: C }),
 		createMatmul(cache, { B, T, C, OC: V }),
-		createCrossEntropy(cache, { B, T, V })
+		createCrossEntropy(cache, { B, T, V, dloss })
 	]);
 	const layerSizes = {
 		ln1: N * C, ln1Mean: N, ln1Rstd: N, qkv: N * 3 * C, atty: N * C, att: B * NH * T * T, attproj: N * C,

@@ -1,0 +1,221 @@
+// A training run in storage: run.json (what it trains, fixed at the start), tokenizer.json and the token streams
+// (so a resume never depends on what IndexedDB holds later), checkpoint-<step>/ (exportCheckpoint's files with the
+// training state) and manifest.json, always written last: a run is what its manifest says, so a worker killed while
+// writing leaves the previous checkpoint in force and at worst an unlisted directory, deleted by the next checkpoint.
+import type { BpeTokenizer } from '$lib/core/tokenizer/bpe';
+import { loadTokenizerJson, saveTokenizerJson } from '$lib/core/tokenizer/tokenizerJson';
+import { gptConfig, type GPTConfig } from '../config';
+import { exportCheckpoint, importCheckpoint, type Checkpoint, type ImportedCheckpoint } from '../checkpoint/checkpoint';
+import type { RunStorage } from '../checkpoint/opfs';
+import type { TokenStream, TrainingData } from './data';
+import { TrainingRunError } from './errors';
+import { trainConfig, type TrainConfig } from './trainer';
+
+const FORMAT = 1;
+const RUN = 'run.json';
+const MANIFEST = 'manifest.json';
+const TOKENIZER = 'tokenizer.json';
+const DATA = 'data.json';
+const TOKENS = { train: 'train.tokens', validation: 'validation.tokens' } as const;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Which backend a run asks for; it falls back to the CPU when WebGPU cannot be used. */
+export type BackendPreference = 'webgpu' | 'cpu';
+
+/** What a run trains, fixed when it starts (run.json). */
+export type RunSpec = {
+	format: typeof FORMAT;
+	runId: string;
+	createdAt: number;
+	model: GPTConfig;
+	train: TrainConfig;
+	/** Optimizer steps between checkpoints (one is also written at the end). */
+	checkpointEvery: number;
+	backend: BackendPreference;
+	/** The Datanets the records came from (null when the caller passed records). */
+	datanetIds: string[] | null;
+	/** Records and tokens on each side of the split. */
+	records: { train: number; validation: number };
+	tokens: { train: number; validation: number };
+	/** 'imported' for a model brought in from files: it has no data and cannot be trained further. */
+	origin: 'trained' | 'imported';
+};
+
+/** Where a run stands. */
+export type RunStatus = 'training' | 'cancelled' | 'finished';
+
+/** The run's current state (manifest.json): its latest checkpoint and the last losses known. */
+export type RunManifest = {
+	format: typeof FORMAT;
+	runId: string;
+	status: RunStatus;
+	/** Optimizer steps done at the latest checkpoint, of `steps`. */
+	step: number;
+	steps: number;
+	/** The latest checkpoint's directory; null before the first. */
+	checkpoint: string | null;
+	/** The backend that wrote the latest checkpoint. */
+	backend: 'webgpu' | 'cpu';
+	trainLoss?: number;
+	valLoss?: number;
+	createdAt: number;
+	updatedAt: number;
+};
+
+/** A run read back: spec, manifest, tokenizer, data and (when there is one) the latest checkpoint. */
+export type StoredRun = {
+	spec: RunSpec;
+	manifest: RunManifest;
+	tokenizer: BpeTokenizer;
+	data: TrainingData;
+	checkpoint: ImportedCheckpoint | null;
+};
+
+/** Writes a new run's spec, tokenizer and token streams, then its manifest (status training, step 0). */
+export async function createRun(storage: RunStorage, { spec, tokenizer, data }: { spec: RunSpec; tokenizer: BpeTokenizer; data: TrainingData }): Promise<RunManifest> {
+	const { runId } = spec;
+	await storage.write(runId, RUN, json(spec));
+	await storage.write(runId, TOKENIZER, encoder.encode(saveTokenizerJson(tokenizer)));
+	const streams = { train: { cids: data.train.cids, offsets: [...data.train.offsets] }, validation: { cids: data.validation.cids, offsets: [...data.validation.offsets] } };
+	await storage.write(runId, DATA, json(streams));
+	for (const side of ['train', 'validation'] as const) await storage.write(runId, TOKENS[side], int32Bytes(data[side].tokens));
+	const manifest: RunManifest = {
+		format: FORMAT, runId, status: 'training', step: 0, steps: spec.train.steps, checkpoint: null, backend: spec.backend === 'cpu' ? 'cpu' : 'webgpu',
+		createdAt: spec.createdAt, updatedAt: Date.now()
+	};
+	await storage.write(runId, MANIFEST, json(manifest));
+	return manifest;
+}
+
+/** Stores an imported model (no training state) as a finished run with no data, listed with the trained ones. */
+export async function importRun(storage: RunStorage, runId: string, { config, params, tokenizer }: ImportedCheckpoint): Promise<{ spec: RunSpec; manifest: RunManifest }> {
+	const now = Date.now();
+	const none = { train: 0, validation: 0 };
+	const spec: RunSpec = {
+		format: FORMAT, runId, createdAt: now, model: config, train: trainConfig(), checkpointEvery: 1, backend: 'cpu',
+		datanetIds: null, records: none, tokens: none, origin: 'imported'
+	};
+	await storage.write(runId, RUN, json(spec));
+	await storage.write(runId, TOKENIZER, encoder.encode(saveTokenizerJson(tokenizer)));
+	const directory = 'checkpoint-0000000';
+	for (const [name, bytes] of exportCheckpoint({ config, params, tokenizer })) await storage.write(runId, `${directory}/${name}`, bytes);
+	const manifest: RunManifest = { format: FORMAT, runId, status: 'finished', step: 0, steps: 0, checkpoint: directory, backend: 'cpu', createdAt: now, updatedAt: now };
+	await storage.write(runId, MANIFEST, json(manifest));
+	return { spec, manifest };
+}
+
+/** Reads a run's run.json (what it trains); throws TrainingRunError when it is missing or unreadable. */
+export async function readSpec(storage: RunStorage, runId: string): Promise<RunSpec> {
+	const raw = parse<RunSpec>(await required(storage, runId, RUN), runId, RUN);
+	// Checked again, as an imported config.json would be: the file is only as trustworthy as the storage.
+	return { ...raw, model: gptConfig('tiny', raw.model), train: trainConfig(raw.train) };
+}
+
+/** What saveCheckpoint records besides the checkpoint itself. */
+export type CheckpointRecord = Pick<RunManifest, 'status' | 'backend' | 'trainLoss' | 'valLoss'>;
+
+/** Writes a checkpoint's files into a new directory, then the manifest naming it, then deletes older checkpoints. */
+export async function saveCheckpoint(storage: RunStorage, previous: RunManifest, checkpoint: Checkpoint & { training: NonNullable<Checkpoint['training']> }, record: CheckpointRecord): Promise<RunManifest> {
+	const { runId } = previous;
+	const step = checkpoint.training.step;
+	const directory = `checkpoint-${String(step).padStart(7, '0')}`;
+	for (const [name, bytes] of exportCheckpoint(checkpoint)) await storage.write(runId, `${directory}/${name}`, bytes);
+	const manifest: RunManifest = { ...previous, ...record, step, checkpoint: directory, updatedAt: Date.now() };
+	if (record.trainLoss === undefined) delete manifest.trainLoss;
+	if (record.valLoss === undefined) delete manifest.valLoss;
+	await storage.write(runId, MANIFEST, json(manifest));
+	for (const name of await storage.list(runId)) {
+		if (name.startsWith('checkpoint-') && name !== directory) await storage.remove(runId, name);
+	}
+	return manifest;
+}
+
+/** Rewrites a run's manifest with a new status (the checkpoint it names stays). */
+export async function updateManifest(storage: RunStorage, previous: RunManifest, { status }: Pick<RunManifest, 'status'>): Promise<RunManifest> {
+	const manifest: RunManifest = { ...previous, status, updatedAt: Date.now() };
+	await storage.write(previous.runId, MANIFEST, json(manifest));
+	return manifest;
+}
+
+/** Reads a run's manifest; null when there is no run (or no manifest yet) under the id. */
+export async function readManifest(storage: RunStorage, runId: string): Promise<RunManifest | null> {
+	const bytes = await storage.read(runId, MANIFEST);
+	if (bytes === null) return null;
+	const manifest = parse<RunManifest>(bytes, runId, MANIFEST);
+	if (manifest.format !== FORMAT || manifest.runId !== runId) {
+		throw new TrainingRunError('The training run\'s manifest is not one this app wrote.', { details: `${runId}: format ${String(manifest.format)}` });
+	}
+	return manifest;
+}
+
+/** Reads everything needed to continue a run: spec, tokenizer, token streams and the latest checkpoint. */
+export async function loadRun(storage: RunStorage, runId: string): Promise<StoredRun> {
+	const manifest = await readManifest(storage, runId);
+	if (!manifest) throw new TrainingRunError('There is no training run under this id.', { details: runId, hint: 'List the runs to see which can be resumed.' });
+	const spec = await readSpec(storage, runId);
+	if (spec.origin === 'imported') throw new TrainingRunError('An imported model has no training data to continue with.', { details: runId });
+	const tokenizer = loadTokenizerJson(decoder.decode(await required(storage, runId, TOKENIZER)));
+	const streams = parse<Record<'train' | 'validation', { cids: string[]; offsets: number[] }>>(await required(storage, runId, DATA), runId, DATA);
+	const stream = async (side: 'train' | 'validation'): Promise<TokenStream> => {
+		const bytes = await required(storage, runId, TOKENS[side]);
+		const tokens = new Int32Array(bytes.slice().buffer);
+		if (tokens.length !== spec.tokens[side]) {
+			throw new TrainingRunError('A training run\'s token stream is damaged.', { details: `${runId}/${TOKENS[side]}: ${tokens.length} tokens; run.json lists ${spec.tokens[side]}.` });
+		}
+		return { tokens, cids: streams[side].cids, offsets: Int32Array.from(streams[side].offsets) };
+	};
+	const data = { train: await stream('train'), validation: await stream('validation') };
+	let checkpoint: ImportedCheckpoint | null = null;
+	if (manifest.checkpoint !== null) {
+		checkpoint = importCheckpoint(await readCheckpointFiles(storage, manifest));
+		if (!checkpoint.training || checkpoint.training.step !== manifest.step) {
+			throw new TrainingRunError('The training run\'s latest checkpoint does not match its manifest.', { details: `${runId}/${manifest.checkpoint}` });
+		}
+	}
+	return { spec, manifest, tokenizer, data, checkpoint };
+}
+
+/** Reads the files of a run's latest checkpoint (exportCheckpoint's names); empty before the first checkpoint. */
+export async function readCheckpointFiles(storage: RunStorage, manifest: RunManifest): Promise<Map<string, Uint8Array>> {
+	const files = new Map<string, Uint8Array>();
+	if (manifest.checkpoint === null) return files;
+	for (const name of ['weights.safetensors', 'optimizer.safetensors', 'config.json', 'tokenizer.json']) {
+		const bytes = await storage.read(manifest.runId, `${manifest.checkpoint}/${name}`);
+		if (bytes) files.set(name, bytes);
+	}
+	return files;
+}
+
+/** The manifests of every run with one, newest first; unreadable runs are skipped. */
+export async function listRunManifests(storage: RunStorage): Promise<RunManifest[]> {
+	const manifests: RunManifest[] = [];
+	for (const runId of await storage.listRuns()) {
+		const manifest = await readManifest(storage, runId).catch(() => null);
+		if (manifest) manifests.push(manifest);
+	}
+	return manifests.sort((a, b) => b.updatedAt - a.updatedAt || (a.runId < b.runId ? -1 : 1));
+}
+
+async function required(storage: RunStorage, runId: string, name: string): Promise<Uint8Array> {
+	const bytes = await storage.read(runId, name);
+	if (bytes === null) throw new TrainingRunError(`The training run has no ${name}.`, { details: runId, hint: 'Delete the run and start it again.' });
+	return bytes;
+}
+
+function parse<T>(bytes: Uint8Array, runId: string, name: string): T {
+	try {
+		return JSON.parse(decoder.decode(bytes)) as T;
+	} catch (cause) {
+		throw new TrainingRunError(`The training run's ${name} is unreadable.`, { details: runId, cause, hint: 'Delete the run and start it again.' });
+	}
+}
+
+function json(value: unknown): Uint8Array {
+	return encoder.encode(JSON.stringify(value));
+}
+
+// Int32 little-endian bytes (every platform the app runs on is little-endian, as typed arrays then are).
+function int32Bytes(tokens: Int32Array): Uint8Array {
+	return new Uint8Array(tokens.buffer, tokens.byteOffset, tokens.byteLength).slice();
+}

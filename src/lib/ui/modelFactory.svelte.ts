@@ -1,0 +1,233 @@
+// The Models page's state: the Datanets a model can train on, the training runs stored in OPFS, and the live run.
+// Training runs in the trainer worker (started on first use, one per tab); the state lives in this module, so the live
+// chart survives visiting another page. A run left unfinished by a closed or reloaded tab is resumed from its last
+// checkpoint when the page opens again.
+import * as Comlink from 'comlink';
+import { GPT_PRESETS, gptConfig, parameterCount, type GPTPreset } from '../engine/config';
+import type { RunSummary, StartTrainingParameters, TrainerApi, TrainingEvent, TrainingResult } from '../engine/train/session';
+import { getStats, listDatanets } from '../store/datanets';
+import type { Datanet, Hex } from '../store/schema';
+import { app } from './app.svelte';
+import { count } from './format';
+
+/** A Datanet offered for training: only its approved records are used. */
+export type TrainableDatanet = { datanet: Datanet; approved: number };
+
+/** What the form asks for; every field has a default a first-time user can keep. */
+export type TrainForm = {
+	datanetId: Hex | null;
+	preset: GPTPreset;
+	/** 'auto' trains on WebGPU when the device allows, else on the CPU; 'cpu' always on the CPU. */
+	backend: 'auto' | 'cpu';
+	steps: number;
+	batchSize: number;
+	lr: number;
+	checkpointEvery: number;
+};
+
+export const DEFAULT_TRAIN_FORM: TrainForm = {
+	datanetId: null,
+	preset: 'tiny',
+	backend: 'auto',
+	steps: 300,
+	batchSize: 8,
+	lr: 3e-3,
+	checkpointEvery: 25
+};
+
+/** One point of a loss curve. */
+export type LossPoint = { step: number; loss: number };
+
+/** The run training in this tab, as the page shows it. */
+export type LiveRun = {
+	runId: string;
+	backend: 'webgpu' | 'cpu';
+	fallbackReason?: string;
+	/** The step this session started from: 0, or the checkpoint a resume began at. */
+	startStep: number;
+	step: number;
+	steps: number;
+	paramCount: number;
+	trainLosses: LossPoint[];
+	valLosses: LossPoint[];
+	tokensPerSecond: number | null;
+	etaSeconds: number | null;
+	lastCheckpoint: number | null;
+	paused: boolean;
+	notice: string | null;
+	status: 'training' | 'finished' | 'cancelled' | 'failed';
+};
+
+/** A preset's size in words, e.g. "tiny: 0.48M parameters". */
+export function presetLabel(preset: GPTPreset): string {
+	return `${preset}: ${(parameterCount(gptConfig(preset)) / 1e6).toFixed(2)}M parameters`;
+}
+
+/** Seconds as "1 min 5 s". */
+export function duration(seconds: number): string {
+	if (!Number.isFinite(seconds)) return '…';
+	const s = Math.max(0, Math.round(seconds));
+	return s < 60 ? `${s} s` : s < 3600 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
+class ModelFactory {
+	datanets = $state.raw<TrainableDatanet[] | null>(null);
+	runs = $state.raw<RunSummary[] | null>(null);
+	form = $state<TrainForm>({ ...DEFAULT_TRAIN_FORM });
+	live = $state<LiveRun | null>(null);
+
+	#worker: Comlink.Remote<TrainerApi> | null = null;
+	#resumeTried = false;
+
+	/** The trainer worker, started on first use. */
+	worker(): Comlink.Remote<TrainerApi> {
+		if (!this.#worker) {
+			const worker = new Worker(new URL('../../../workers/trainer.worker.ts', import.meta.url), { type: 'module', name: 'trainer' });
+			this.#worker = Comlink.wrap<TrainerApi>(worker);
+		}
+		return this.#worker;
+	}
+
+	/** Reads the Datanets and the stored runs; the first time, resumes a run a closed tab left unfinished. */
+	async refresh(): Promise<void> {
+		const db = await app.db();
+		const list = await listDatanets(db);
+		this.datanets = await Promise.all(list.map(async (datanet) => ({ datanet, approved: (await getStats(db, datanet.id)).byStatus.approved })));
+		if (!this.form.datanetId) this.form.datanetId = this.datanets.find((d) => d.approved > 0)?.datanet.id ?? null;
+		this.runs = await this.worker().listRuns();
+		if (!this.#resumeTried && !this.live) {
+			this.#resumeTried = true;
+			const unfinished = this.runs.find((r) => r.status === 'training');
+			if (unfinished) void this.resume(unfinished.runId);
+		}
+	}
+
+	/** Starts a run from the form. */
+	async start(): Promise<void> {
+		const f = this.form;
+		const choice = this.datanets?.find((d) => d.datanet.id === f.datanetId);
+		if (this.live?.status === 'training') return;
+		if (!choice) return app.fail(new Error('Choose a Datanet to train on.'));
+		if (choice.approved === 0) {
+			return app.fail(new Error(`"${choice.datanet.name}" has no approved records yet: a model trains only on approved records.`));
+		}
+		const params: StartTrainingParameters = {
+			datanetIds: [choice.datanet.id],
+			model: { preset: f.preset },
+			train: { steps: f.steps, batchSize: f.batchSize, lr: f.lr, minLr: f.lr / 10, warmupSteps: Math.min(20, Math.floor(f.steps / 10)) },
+			checkpointEvery: f.checkpointEvery,
+			backend: f.backend === 'cpu' ? 'cpu' : 'webgpu'
+		};
+		await this.#follow((onEvent) => this.worker().start(params, onEvent));
+	}
+
+	/** Continues a stored run from its latest checkpoint. */
+	async resume(runId: string): Promise<void> {
+		if (this.live?.status === 'training') return;
+		await this.#follow((onEvent) => this.worker().resumeRun(runId, onEvent)); // on the device the run was started with
+	}
+
+	async pause(): Promise<void> {
+		await this.worker().pause();
+	}
+
+	async unpause(): Promise<void> {
+		await this.worker().resume();
+	}
+
+	async cancel(): Promise<void> {
+		await this.worker().cancel();
+	}
+
+	async deleteRun(runId: string): Promise<void> {
+		try {
+			await this.worker().deleteRun(runId);
+			if (this.live?.runId === runId) this.live = null;
+			this.runs = await this.worker().listRuns();
+		} catch (e) {
+			app.fail(e);
+		}
+	}
+
+	/** Imports a model (a zip, or its three files) into the run store, where it is listed as finished. */
+	async importModel(files: readonly File[]): Promise<void> {
+		const chosen = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
+		const run = await this.worker().importModel(Comlink.transfer(chosen, chosen.map((c) => c.bytes.buffer)));
+		this.runs = await this.worker().listRuns();
+		app.notice = `Imported a model: ${run.model.nLayer} layers × ${run.model.nEmbd}, vocabulary ${count(run.model.vocabSize)}.`;
+	}
+
+	/** The latest checkpoint's files of a run (model.safetensors, config.json, tokenizer.json, ...). */
+	checkpointFiles(runId: string): Promise<Map<string, Uint8Array>> {
+		return this.worker().readCheckpoint(runId);
+	}
+
+	// Runs a start or resume, folding its events into `live`, then refreshes the run list.
+	async #follow(run: (onEvent: (event: TrainingEvent) => void) => Promise<TrainingResult>): Promise<void> {
+		try {
+			const result = await run(Comlink.proxy((event: TrainingEvent) => this.#apply(event)));
+			if (this.live) {
+				this.live.status = result.status;
+				if (result.status === 'finished') app.notice = `Training finished at step ${count(result.step)}${result.valLoss === undefined ? '' : `, validation loss ${result.valLoss.toFixed(3)}`}.`;
+			}
+		} catch (e) {
+			if (this.live) this.live.status = 'failed';
+			app.fail(e);
+		} finally {
+			this.runs = await this.worker().listRuns().catch(() => this.runs);
+		}
+	}
+
+	#apply(event: TrainingEvent): void {
+		if (event.type === 'started') {
+			this.live = {
+				runId: event.runId,
+				backend: event.backend,
+				fallbackReason: event.fallbackReason,
+				startStep: event.step,
+				step: event.step,
+				steps: event.steps,
+				paramCount: parameterCount(event.model),
+				trainLosses: [],
+				valLosses: [],
+				tokensPerSecond: null,
+				etaSeconds: null,
+				lastCheckpoint: event.step > 0 ? event.step : null,
+				paused: false,
+				notice: event.step > 0 ? `Resumed from the checkpoint at step ${count(event.step)}.` : null,
+				status: 'training'
+			};
+			return;
+		}
+		const live = this.live;
+		if (!live) return;
+		switch (event.type) {
+			case 'progress':
+				live.step = event.step;
+				live.backend = event.backend;
+				live.tokensPerSecond = event.tokensPerSecond;
+				live.etaSeconds = event.etaSeconds;
+				for (const l of event.losses) live.trainLosses.push({ step: l.step, loss: l.loss });
+				if (event.valLoss !== undefined) live.valLosses.push({ step: event.step, loss: event.valLoss });
+				break;
+			case 'checkpoint':
+				live.lastCheckpoint = event.step;
+				break;
+			case 'notice':
+				live.notice = event.details ? `${event.message} ${event.details}` : event.message;
+				break;
+			case 'paused':
+				live.paused = true;
+				break;
+			case 'resumed':
+				live.paused = false;
+				break;
+		}
+	}
+}
+
+/** The presets in the order the form offers them. */
+export const PRESETS = Object.keys(GPT_PRESETS) as GPTPreset[];
+
+/** The Models page's state. */
+export const modelFactory = new ModelFactory();
