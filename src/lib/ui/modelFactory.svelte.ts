@@ -3,7 +3,8 @@
 // chart survives visiting another page. A run left unfinished by a closed or reloaded tab is resumed from its last
 // checkpoint when the page opens again.
 import * as Comlink from 'comlink';
-import { GPT_PRESETS, gptConfig, parameterCount, type GPTPreset } from '../engine/config';
+import { presetOffers, type BufferLimits, type PresetOffer } from '../engine/capabilities';
+import { gptConfig, parameterCount, type GPTPreset } from '../engine/config';
 import type { RunSummary, StartTrainingParameters, TrainerApi, TrainingEvent, TrainingResult } from '../engine/train/session';
 import { getStats, listDatanets } from '../store/datanets';
 import type { Datanet, Hex } from '../store/schema';
@@ -75,6 +76,10 @@ class ModelFactory {
 	runs = $state.raw<RunSummary[] | null>(null);
 	form = $state<TrainForm>({ ...DEFAULT_TRAIN_FORM });
 	live = $state<LiveRun | null>(null);
+	/** The WebGPU adapter's buffer limits: null without an adapter, undefined until asked. */
+	gpuLimits = $state.raw<BufferLimits | null | undefined>(undefined);
+	/** The presets this device can train at the form's batch size, with their memory. */
+	offers = $derived<PresetOffer[]>(presetOffers(this.gpuLimits ?? null, Math.max(1, this.form.batchSize || 1)));
 
 	#worker: Comlink.Remote<TrainerApi> | null = null;
 	#resumeTried = false;
@@ -90,6 +95,7 @@ class ModelFactory {
 
 	/** Reads the Datanets and the stored runs; the first time, resumes a run a closed tab left unfinished. */
 	async refresh(): Promise<void> {
+		if (this.gpuLimits === undefined) this.gpuLimits = await adapterLimits();
 		const db = await app.db();
 		const list = await listDatanets(db);
 		this.datanets = await Promise.all(list.map(async (datanet) => ({ datanet, approved: (await getStats(db, datanet.id)).byStatus.approved })));
@@ -108,6 +114,8 @@ class ModelFactory {
 		const choice = this.datanets?.find((d) => d.datanet.id === f.datanetId);
 		if (this.live?.status === 'training') return;
 		if (!choice) return app.fail(new Error('Choose a Datanet to train on.'));
+		const offer = this.offers.find((o) => o.preset === f.preset);
+		if (offer && !offer.available) return app.fail(new Error(`The ${f.preset} model cannot train on this device: ${offer.reason}`));
 		if (choice.approved === 0) {
 			return app.fail(new Error(`"${choice.datanet.name}" has no approved records yet: a model trains only on approved records.`));
 		}
@@ -226,8 +234,15 @@ class ModelFactory {
 	}
 }
 
-/** The presets in the order the form offers them. */
-export const PRESETS = Object.keys(GPT_PRESETS) as GPTPreset[];
+/** The WebGPU adapter's buffer limits, without creating a device; null when there is no adapter. */
+async function adapterLimits(): Promise<BufferLimits | null> {
+	try {
+		const adapter = await navigator.gpu?.requestAdapter();
+		return adapter ? { maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize, maxBufferSize: adapter.limits.maxBufferSize } : null;
+	} catch {
+		return null;
+	}
+}
 
 /** The Models page's state. */
 export const modelFactory = new ModelFactory();

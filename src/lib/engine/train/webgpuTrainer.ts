@@ -5,6 +5,7 @@
 // readback still yields every step's loss. Shapes: B batch, T time, V vocab, C channels, NH heads, P parameters.
 import { parameterCount, type GPTConfig } from '../config';
 import { IGNORE_INDEX } from '../cpu/crossEntropy';
+import { checkWebGPUFits } from '../capabilities';
 import { EngineConfigError } from '../errors';
 import { readTensor } from '../webgpu/buffers';
 import { createWebGPUGPT, type WebGPUGPT } from '../webgpu/gpt';
@@ -32,24 +33,7 @@ export type CreateWebGPUTrainerParameters = {
 	readEvery?: number;
 };
 
-/** Checks that every buffer the model and a (B, T) batch need fits the device's limits; throws EngineConfigError. */
-export function checkWebGPUFits(limits: Pick<GPUSupportedLimits, 'maxStorageBufferBindingSize' | 'maxBufferSize'>, model: GPTConfig, B: number): void {
-	const { vocabSize: V, blockSize: T, nEmbd: C, nHead: NH } = model;
-	const largest = {
-		'parameters (P)': parameterCount(model),
-		'logits (B,T,V)': B * T * V,
-		'attention (B,NH,T,T)': B * NH * T * T,
-		'MLP activations (B,T,4C)': B * T * 4 * C
-	};
-	const limit = Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
-	const over = Object.entries(largest).filter(([, floats]) => floats * 4 > limit);
-	if (over.length > 0) {
-		throw new EngineConfigError('The model is too large for this GPU.', {
-			details: `${over.map(([name, floats]) => `${name} needs ${mib(floats * 4)}`).join('; ')}; the GPU binds at most ${mib(limit)}.`,
-			hint: 'Use a smaller model preset, or a smaller batchSize or blockSize (gradAccumSteps keeps the effective batch).'
-		});
-	}
-}
+export { checkWebGPUFits } from '../capabilities';
 
 /** Creates the GPU model from the training seed (the CPU Trainer's initial weights) and its loss log. */
 export async function createWebGPUTrainer(
@@ -196,6 +180,3 @@ export class WebGPUTrainer {
 	}
 }
 
-function mib(bytes: number): string {
-	return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
-}
