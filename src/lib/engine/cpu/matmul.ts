@@ -7,6 +7,10 @@ import { createWasmMatmul } from './wasmMatmul';
 
 const wasm = createWasmMatmul();
 
+// Below this many rows the JS loops win: the kernel packs the whole weight for every call, which a decode step's one
+// row cannot pay back (measured 1-4 rows x 128 x 512: JS 150-250 us, WebAssembly 330-360 us; at 8 rows WebAssembly wins).
+const WASM_MIN_ROWS = 8;
+
 /** Which implementation float32 calls use: 'wasm' (SIMD kernel) or 'js' (this runtime lacks WebAssembly SIMD). */
 export const matmulBackend: 'wasm' | 'js' = wasm ? 'wasm' : 'js';
 
@@ -21,7 +25,7 @@ export function matmulForward(
 	C: number,
 	OC: number
 ): void {
-	if (wasm && out instanceof Float32Array && inp instanceof Float32Array && weight instanceof Float32Array) {
+	if (wasm && B * T >= WASM_MIN_ROWS && out instanceof Float32Array && inp instanceof Float32Array && weight instanceof Float32Array) {
 		if (bias === null || bias instanceof Float32Array) return wasm.forward(out, inp, weight, bias, B * T, C, OC);
 	}
 	matmulForwardJs(out, inp, weight, bias, B, T, C, OC);
