@@ -135,6 +135,21 @@ describe('SpanIndex edge cases', () => {
 		expect(() => buildSpanIndex({ records: [[0, 2]], vocabSize: 2 })).toThrow(SpanIndexError);
 		expect(() => buildSpanIndex({ records: [[0.5]], vocabSize: 2 })).toThrow(SpanIndexError);
 		expect(() => buildSpanIndex({ records: [], vocabSize: 0 })).toThrow(SpanIndexError);
+		// Typed records are copied unchecked, then checked by the counting pass: the separator id and larger ids too.
+		expect(() => buildSpanIndex({ records: [Uint16Array.of(0, 1), Uint16Array.of(1, 2)], vocabSize: 2 })).toThrow(/record 1, offset 1: id 2/);
+		expect(() => buildSpanIndex({ records: [Uint8Array.of(0, 7)], vocabSize: 2 })).toThrow(/record 0, offset 1: id 7/);
+		expect(() => buildSpanIndex({ records: [Uint32Array.of(70_000)], vocabSize: 2 })).toThrow(/record 0, offset 0: id 70000/);
+	});
+
+	it('builds the same index from typed and plain records', () => {
+		const plain = [[1, 0, 2], [], [2, 2, 1, 0]];
+		const a = buildSpanIndex({ records: plain, vocabSize: 3 });
+		const b = buildSpanIndex({ records: plain.map((r) => Uint16Array.from(r)), vocabSize: 3 });
+		expect(b.tokens).toEqual(a.tokens);
+		expect(b.suffixArray.slice()).toEqual(a.suffixArray.slice());
+		expect(b.unigramCounts).toEqual(a.unigramCounts);
+		expect(b.unigramCounts).toEqual(Uint32Array.of(2, 2, 3));
+		expect(b.tokenCount).toBe(7);
 	});
 });
 

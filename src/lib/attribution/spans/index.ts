@@ -4,7 +4,7 @@
 // array is kept packed (3 bytes an entry below 2^24 tokens), as it is stored: the searches read it in that form too.
 import { BaseError } from '../../core/errors';
 import { PackedSuffixArray, type PointerWidth } from './packedSuffixArray';
-import { MAX_SAIS_LENGTH, suffixArray } from './sais';
+import { MAX_SAIS_LENGTH, suffixArrayWithCounts } from './sais';
 
 /** Token storage: Uint16Array when vocabSize + 1 ids fit in 16 bits, Uint32Array otherwise. */
 export type TokenArray = Uint16Array | Uint32Array;
@@ -42,19 +42,56 @@ export function buildSpanIndex({ records, vocabSize, pointerWidth }: BuildSpanIn
 		if (r > 0) tokens[p++] = vocabSize;
 		recordStarts[r] = p;
 		const record = records[r];
-		for (let i = 0; i < record.length; i++) {
-			const id = record[i];
-			if (id >>> 0 !== id || id >= vocabSize) {
-				throw new SpanIndexError('A token id lies outside the vocabulary.', { details: `record ${r}, offset ${i}: id ${id}; vocabulary size ${vocabSize}` });
+		if (copiesExactly(record, tokens)) {
+			tokens.set(record, p);
+			p += record.length;
+		} else {
+			for (let i = 0; i < record.length; i++) {
+				const id = record[i];
+				if (id >>> 0 !== id || id >= vocabSize) throw tokenOutsideVocabulary(r, i, id, vocabSize);
+				tokens[p++] = id;
 			}
-			tokens[p++] = id;
 		}
 	}
-	return new SpanIndex({ tokens, suffixArray: PackedSuffixArray.pack(suffixArray(tokens, vocabSize + 1), pointerWidth), recordStarts, vocabSize });
+	// One pass counts the unigrams and checks the ids copied unchecked: only the separators may be vocabSize.
+	const counts = new Uint32Array(vocabSize + 1);
+	let valid = true;
+	for (let i = 0; i < total; i++) {
+		const id = tokens[i];
+		if (id > vocabSize) valid = false;
+		counts[id]++;
+	}
+	if (!valid || counts[vocabSize] !== Math.max(0, records.length - 1)) throw firstTokenOutsideVocabulary(records, vocabSize);
+	const sa = PackedSuffixArray.packInPlace(suffixArrayWithCounts(tokens, counts), pointerWidth);
+	return new SpanIndex({ tokens, suffixArray: sa, recordStarts, vocabSize, unigramCounts: counts.subarray(0, vocabSize) });
+}
+
+// Whether tokens.set(record) copies every value unchanged: an unsigned integer array no wider than the tokens.
+function copiesExactly(record: ArrayLike<number>, tokens: TokenArray): record is Uint8Array | Uint16Array | Uint32Array {
+	return record instanceof Uint8Array || record instanceof Uint16Array || (record instanceof Uint32Array && tokens instanceof Uint32Array);
+}
+
+function tokenOutsideVocabulary(record: number, offset: number, id: number, vocabSize: number): SpanIndexError {
+	return new SpanIndexError('A token id lies outside the vocabulary.', { details: `record ${record}, offset ${offset}: id ${id}; vocabulary size ${vocabSize}` });
+}
+
+function firstTokenOutsideVocabulary(records: readonly ArrayLike<number>[], vocabSize: number): SpanIndexError {
+	for (let r = 0; r < records.length; r++) {
+		const record = records[r];
+		for (let i = 0; i < record.length; i++) if (record[i] >= vocabSize) return tokenOutsideVocabulary(r, i, record[i], vocabSize);
+	}
+	return new SpanIndexError('A token id lies outside the vocabulary.', { details: `vocabulary size ${vocabSize}` });
 }
 
 /** An index's arrays; a plain Int32Array suffix array is packed at the narrowest width. */
-export type SpanIndexParts = { tokens: TokenArray; suffixArray: Int32Array | PackedSuffixArray; recordStarts: Uint32Array; vocabSize: number };
+export type SpanIndexParts = {
+	tokens: TokenArray;
+	suffixArray: Int32Array | PackedSuffixArray;
+	recordStarts: Uint32Array;
+	vocabSize: number;
+	/** How often each id occurs in the records, when already counted; counted from `tokens` otherwise. */
+	unigramCounts?: Uint32Array;
+};
 
 export class SpanIndex {
 	readonly tokens: TokenArray;
@@ -67,8 +104,8 @@ export class SpanIndex {
 	/** Number of record tokens (separators excluded). */
 	readonly tokenCount: number;
 
-	/** Wraps parts built by buildSpanIndex (or reloaded from storage) and counts unigrams. */
-	constructor({ tokens, suffixArray, recordStarts, vocabSize }: SpanIndexParts) {
+	/** Wraps parts built by buildSpanIndex (or reloaded from storage), counting unigrams unless given. */
+	constructor({ tokens, suffixArray, recordStarts, vocabSize, unigramCounts }: SpanIndexParts) {
 		if (suffixArray.length !== tokens.length) {
 			throw new SpanIndexError('The suffix array does not match the tokens.', { details: `${suffixArray.length} entries for ${tokens.length} tokens` });
 		}
@@ -76,15 +113,9 @@ export class SpanIndex {
 		this.suffixArray = suffixArray instanceof PackedSuffixArray ? suffixArray : PackedSuffixArray.pack(suffixArray);
 		this.recordStarts = recordStarts;
 		this.vocabSize = vocabSize;
-		this.unigramCounts = new Uint32Array(vocabSize);
+		this.unigramCounts = unigramCounts ?? countUnigrams(tokens, vocabSize);
 		let count = 0;
-		for (let i = 0; i < tokens.length; i++) {
-			const id = tokens[i];
-			if (id < vocabSize) {
-				this.unigramCounts[id]++;
-				count++;
-			}
-		}
+		for (let id = 0; id < vocabSize; id++) count += this.unigramCounts[id];
 		this.tokenCount = count;
 	}
 
@@ -243,6 +274,15 @@ export class SpanIndex {
 		}
 		return { rank: lo, lcpBefore: lcpLo, lcpAfter: lcpHi };
 	}
+}
+
+function countUnigrams(tokens: TokenArray, vocabSize: number): Uint32Array {
+	const counts = new Uint32Array(vocabSize);
+	for (let i = 0; i < tokens.length; i++) {
+		const id = tokens[i];
+		if (id < vocabSize) counts[id]++;
+	}
+	return counts;
 }
 
 function isToken(id: number, vocabSize: number): boolean {

@@ -34,4 +34,19 @@ describe('PackedSuffixArray', () => {
 		expect(() => new PackedSuffixArray(new Uint8Array(5), 3, 2)).toThrow(PackedSuffixArrayError);
 		expect(() => new PackedSuffixArray(new Uint8Array(6), 5 as 3, 2)).toThrow(PackedSuffixArrayError);
 	});
+
+	it('packs in place to the same bytes, at every length modulo 4', () => {
+		for (let n = 0; n <= 11; n++) {
+			const sa = Int32Array.from({ length: n }, (_, i) => (i * 2_654_435) % 2 ** 24);
+			const expected = PackedSuffixArray.pack(sa, 3);
+			const inPlace = PackedSuffixArray.packInPlace(Int32Array.from(sa));
+			expect(inPlace.width).toBe(3);
+			expect(inPlace.bytes).toEqual(expected.bytes);
+			expect(inPlace.bytes.buffer.byteLength).toBe(3 * n);
+			expect(inPlace.slice()).toEqual(sa);
+		}
+		const view = new Int32Array(8).subarray(1, 6);
+		view.set([5, 4, 3, 2, 1]);
+		expect(PackedSuffixArray.packInPlace(view).slice()).toEqual(Int32Array.of(5, 4, 3, 2, 1));
+	});
 });

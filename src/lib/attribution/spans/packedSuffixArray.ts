@@ -41,14 +41,23 @@ export class PackedSuffixArray {
 	static pack(sa: Int32Array, width: PointerWidth = pointerWidthFor(sa.length)): PackedSuffixArray {
 		const n = sa.length;
 		if (width === 4) return new PackedSuffixArray(new Uint8Array(sa.buffer, sa.byteOffset, 4 * n), 4, n);
-		if (n > 2 ** 24) throw new PackedSuffixArrayError('The suffix array is too long for 3-byte entries.', { details: `${n} entries; at most 2^24` });
-		const bytes = new Uint8Array(3 * n);
-		for (let i = 0, b = 0; i < n; i++, b += 3) {
-			const p = sa[i];
-			bytes[b] = p;
-			bytes[b + 1] = p >> 8;
-			bytes[b + 2] = p >> 16;
-		}
+		checkThreeByteLength(n);
+		const words = new Int32Array(Math.ceil((3 * n) / 4));
+		packThreeByteWords(sa, words);
+		return new PackedSuffixArray(new Uint8Array(words.buffer, 0, 3 * n), 3, n);
+	}
+
+	/** Packs like pack, but into `sa`'s own buffer, which is then shrunk to fit: `sa` must not be read afterwards. */
+	static packInPlace(sa: Int32Array, width: PointerWidth = pointerWidthFor(sa.length)): PackedSuffixArray {
+		const n = sa.length;
+		if (width === 4) return PackedSuffixArray.pack(sa, 4);
+		checkThreeByteLength(n);
+		packThreeByteWords(sa, sa);
+		// transfer(length) hands the first 3n bytes to a new buffer and frees the rest; a view into a larger buffer (or an
+		// engine without transfer) gets a copy instead, so the index never pins the unused quarter.
+		const buffer = sa.buffer;
+		const whole = buffer instanceof ArrayBuffer && typeof buffer.transfer === 'function' && sa.byteOffset === 0 && buffer.byteLength === 4 * n;
+		const bytes = whole ? new Uint8Array(buffer.transfer(3 * n)) : new Uint8Array(buffer, sa.byteOffset, 3 * n).slice();
 		return new PackedSuffixArray(bytes, 3, n);
 	}
 
@@ -70,5 +79,37 @@ export class PackedSuffixArray {
 		const out = new Int32Array(Math.max(0, to - from));
 		for (let r = from; r < to; r++) out[r - from] = this.at(r);
 		return out;
+	}
+}
+
+function checkThreeByteLength(n: number): void {
+	if (n > 2 ** 24) throw new PackedSuffixArrayError('The suffix array is too long for 3-byte entries.', { details: `${n} entries; at most 2^24` });
+}
+
+const LITTLE_ENDIAN = new Uint8Array(Int32Array.of(1).buffer)[0] === 1;
+
+// Writes sa's entries as 3-byte little-endian values into the bytes of `out` (sa itself, or at least 3n bytes): four
+// entries make three words, so most stores are whole words. Packing forward in place is safe: the words written for
+// entries 4k .. 4k + 3 are 3k .. 3k + 2, all at or before entry 4k, and those four are read first.
+function packThreeByteWords(sa: Int32Array, out: Int32Array): void {
+	const n = sa.length;
+	let i = 0;
+	if (LITTLE_ENDIAN) {
+		for (let w = 0; i + 4 <= n; i += 4, w += 3) {
+			const a = sa[i];
+			const b = sa[i + 1];
+			const c = sa[i + 2];
+			const d = sa[i + 3];
+			out[w] = a | (b << 24);
+			out[w + 1] = (b >>> 8) | (c << 16);
+			out[w + 2] = (c >>> 16) | (d << 8);
+		}
+	}
+	const bytes = new Uint8Array(out.buffer, out.byteOffset, 3 * n);
+	for (let b = 3 * i; i < n; i++, b += 3) {
+		const p = sa[i];
+		bytes[b] = p;
+		bytes[b + 1] = p >> 8;
+		bytes[b + 2] = p >> 16;
 	}
 }

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { suffixArray, SuffixArrayError } from './sais';
+import { generateSaisBytes, SAIS_BYTES, SAIS_SOURCE } from '../../../../scripts/build-sais.mjs';
+import { suffixArray, SuffixArrayError, suffixArrayWithCounts } from './sais';
 import { nounGlosses, randomText, rng } from './testText.node';
 
 // Naive suffix comparison; a suffix that is a prefix of the other is smaller (the sentinel is the smallest symbol).
@@ -83,5 +85,21 @@ describe('suffixArray', () => {
 		expect(() => suffixArray(Uint16Array.of(0, 4), 4)).toThrow(SuffixArrayError);
 		expect(() => suffixArray(Int32Array.of(-1), 4)).toThrow(SuffixArrayError);
 		expect(() => suffixArray(Uint16Array.of(0), 0)).toThrow(SuffixArrayError);
+	});
+
+	it('gives the same suffix array from the caller\'s symbol counts', () => {
+		const next = rng(5);
+		for (const [length, alphabet] of [[0, 3], [1, 3], [500, 3], [2000, 300], [3000, 70_000]]) {
+			const t = Uint32Array.from({ length }, () => Math.floor(next() * alphabet));
+			const counts = new Uint32Array(alphabet);
+			for (const c of t) counts[c]++;
+			expect(suffixArrayWithCounts(t, counts)).toEqual(suffixArray(t, alphabet));
+			if (alphabet <= 65536) expect(suffixArrayWithCounts(Uint16Array.from(t), counts)).toEqual(suffixArray(t, alphabet));
+		}
+	});
+
+	it('runs a byte copy of the construction that is generated from saisInduce.ts (node scripts/build-sais.mjs)', () => {
+		const read = (path: string) => readFileSync(new URL(`../../../../${path}`, import.meta.url), 'utf8');
+		expect(read(SAIS_BYTES)).toBe(generateSaisBytes(read(SAIS_SOURCE)));
 	});
 });
