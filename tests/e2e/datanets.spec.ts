@@ -154,7 +154,7 @@ test('demo Datanets load and the record list scrolls to the end', async ({ page 
 test('narrow screens: no horizontal scrolling at 360 px', async ({ browser }) => {
 	const ctx = await browser.newContext({ viewport: { width: 360, height: 740 } });
 	const page = await ctx.newPage();
-	for (const path of ['/', '/datanets', '/datanets/new', '/settings']) {
+	for (const path of ['/', '/datanets', '/datanets/new', '/models', '/attribution', '/settings']) {
 		await page.goto(path);
 		await page.waitForLoadState('networkidle');
 		const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
