@@ -3,21 +3,21 @@
 // and a full run on one seed see the same windows. The base weights never change: backward runs frozen, and only the
 // adapter's buffers are clipped and stepped (weight decay on every A and B; see loraUpdate). The seed also draws A.
 import type { GPTConfig } from '../config';
-import { IGNORE_INDEX } from '../cpu/crossEntropy';
 import type { Floats } from '../cpu/floats';
 import { createGPT, gptBackward, gptForward, type GPT } from '../cpu/gpt';
 import { sampleBatch, validationBatches, type TokenBatch } from '../train/data';
-import { TrainingStateError } from '../train/errors';
 import { learningRateAt } from '../train/schedule';
 import {
+	checkTrainerState,
 	deriveTrainValues,
+	runTrainingLoop,
 	trainConfig,
+	validationLoss,
 	type DerivedTrainValues,
 	type TrainConfig,
 	type TrainerData,
 	type TrainerOptions,
 	type TrainerState,
-	type TrainProgress,
 	type TrainRunOptions,
 	type TrainRunResult
 } from '../train/trainer';
@@ -86,44 +86,12 @@ export class LoraTrainer {
 
 	/** Returns the mean loss over every predicted token of the validation batches, or undefined with no validation data. */
 	evaluate(): number | undefined {
-		const { batchSize: B } = this.config;
-		const { T } = this.derived;
-		let total = 0;
-		let count = 0;
-		for (const { inputs, targets } of this.validation) {
-			let counted = 0;
-			for (const t of targets) if (t !== IGNORE_INDEX) counted++;
-			total += gptForward(this.model, inputs, targets, B, T) * counted;
-			count += counted;
-		}
-		return count === 0 ? undefined : total / count;
+		return validationLoss(this.model, this.validation, this.config.batchSize, this.derived.T);
 	}
 
 	/** Trains until config.steps or until the signal aborts, yielding to the event loop between steps. */
-	async run({ signal, onProgress }: TrainRunOptions = {}): Promise<TrainRunResult> {
-		const { steps, evalEvery } = this.config;
-		const { tokensPerStep } = this.derived;
-		const started = performance.now();
-		const firstStep = this.currentStep;
-		while (this.currentStep < steps) {
-			if (signal?.aborted) return { step: this.currentStep, cancelled: true };
-			const { loss, lr } = this.trainStep();
-			const step = this.currentStep;
-			const valLoss = step % evalEvery === 0 || step === steps ? this.evaluate() : undefined;
-			const seconds = Math.max((performance.now() - started) / 1000, 1e-9);
-			const tokensPerSecond = ((step - firstStep) * tokensPerStep) / seconds;
-			const progress: TrainProgress = {
-				step,
-				trainLoss: loss,
-				lr,
-				tokensPerSecond,
-				etaSeconds: ((steps - step) * tokensPerStep) / tokensPerSecond
-			};
-			if (valLoss !== undefined) progress.valLoss = valLoss;
-			onProgress?.(progress);
-			await new Promise((resolve) => setTimeout(resolve, 0));
-		}
-		return { step: this.currentStep, cancelled: false };
+	run(options: TrainRunOptions = {}): Promise<TrainRunResult> {
+		return runTrainingLoop(this, this.config, this.derived, options);
 	}
 
 	/** Copies the step, seed, adapter parameters and their AdamW state (params, m and v are the adapter's). */
@@ -134,24 +102,7 @@ export class LoraTrainer {
 
 	/** Restores a state() snapshot taken from a LoRA trainer of the same adapter shape and seed. */
 	restore(state: TrainerState): void {
-		const P = this.adapter.params.length;
-		if (state.params.length !== P || state.m.length !== P || state.v.length !== P) {
-			throw new TrainingStateError('The saved training state is for a different adapter size.', {
-				details: `The adapter has ${P} parameters; the state has ${state.params.length}.`
-			});
-		}
-		if (state.seed !== this.config.seed) {
-			throw new TrainingStateError('The saved training state was made with a different seed.', {
-				details: `State seed ${state.seed}, trainer seed ${this.config.seed}.`,
-				hint: 'Resume with the seed of the original run.'
-			});
-		}
-		const validStep = (n: number) => Number.isSafeInteger(n) && n >= 0;
-		if (!validStep(state.step) || !validStep(state.optimizerStep)) {
-			throw new TrainingStateError('The saved training state has an invalid step.', {
-				details: `step ${state.step}, optimizerStep ${state.optimizerStep}.`
-			});
-		}
+		checkTrainerState(state, this.adapter.params.length, this.config.seed, 'adapter');
 		this.adapter.params.set(state.params);
 		this.adapter.m.set(state.m);
 		this.adapter.v.set(state.v);

@@ -222,44 +222,12 @@ export class Trainer {
 
 	/** Returns the mean loss over every predicted token of the validation batches, or undefined with no validation data. */
 	evaluate(): number | undefined {
-		const { batchSize: B } = this.config;
-		const { T } = this.derived;
-		let total = 0;
-		let count = 0;
-		for (const { inputs, targets } of this.validation) {
-			let counted = 0;
-			for (const t of targets) if (t !== IGNORE_INDEX) counted++;
-			total += gptForward(this.model, inputs, targets, B, T) * counted;
-			count += counted;
-		}
-		return count === 0 ? undefined : total / count;
+		return validationLoss(this.model, this.validation, this.config.batchSize, this.derived.T);
 	}
 
 	/** Trains until config.steps or until the signal aborts, yielding to the event loop between steps. */
-	async run({ signal, onProgress }: TrainRunOptions = {}): Promise<TrainRunResult> {
-		const { steps, evalEvery } = this.config;
-		const { tokensPerStep } = this.derived;
-		const started = performance.now();
-		const firstStep = this.currentStep;
-		while (this.currentStep < steps) {
-			if (signal?.aborted) return { step: this.currentStep, cancelled: true };
-			const { loss, lr } = this.trainStep();
-			const step = this.currentStep;
-			const valLoss = step % evalEvery === 0 || step === steps ? this.evaluate() : undefined;
-			const seconds = Math.max((performance.now() - started) / 1000, 1e-9);
-			const tokensPerSecond = ((step - firstStep) * tokensPerStep) / seconds;
-			const progress: TrainProgress = {
-				step,
-				trainLoss: loss,
-				lr,
-				tokensPerSecond,
-				etaSeconds: ((steps - step) * tokensPerStep) / tokensPerSecond
-			};
-			if (valLoss !== undefined) progress.valLoss = valLoss;
-			onProgress?.(progress);
-			await new Promise((resolve) => setTimeout(resolve, 0));
-		}
-		return { step: this.currentStep, cancelled: false };
+	run(options: TrainRunOptions = {}): Promise<TrainRunResult> {
+		return runTrainingLoop(this, this.config, this.derived, options);
 	}
 
 	/** Copies the step, seed, parameters and AdamW state. */
@@ -271,28 +239,73 @@ export class Trainer {
 
 	/** Restores a state() snapshot taken from a trainer of the same model shape and seed. */
 	restore(state: TrainerState): void {
-		const P = this.model.params.length;
-		if (state.params.length !== P || state.m.length !== P || state.v.length !== P) {
-			throw new TrainingStateError('The saved training state is for a different model size.', {
-				details: `The model has ${P} parameters; the state has ${state.params.length}.`
-			});
-		}
-		if (state.seed !== this.config.seed) {
-			throw new TrainingStateError('The saved training state was made with a different seed.', {
-				details: `State seed ${state.seed}, trainer seed ${this.config.seed}.`,
-				hint: 'Resume with the seed of the original run.'
-			});
-		}
-		const validStep = (n: number) => Number.isSafeInteger(n) && n >= 0;
-		if (!validStep(state.step) || !validStep(state.optimizerStep)) {
-			throw new TrainingStateError('The saved training state has an invalid step.', {
-				details: `step ${state.step}, optimizerStep ${state.optimizerStep}.`
-			});
-		}
+		checkTrainerState(state, this.model.params.length, this.config.seed, 'model');
 		this.model.params.set(state.params);
 		this.model.m.set(state.m);
 		this.model.v.set(state.v);
 		this.model.step = state.optimizerStep;
 		this.currentStep = state.step;
+	}
+}
+
+/** What runTrainingLoop drives: Trainer, LoraTrainer. */
+export type StepTrainer = { readonly step: number; trainStep(): { loss: number; lr: number }; evaluate(): number | undefined };
+
+/** The training loop of the CPU trainers: steps until config.steps or the signal aborts, validation every evalEvery
+ * steps and after the last, a progress event per step, and a yield to the event loop between steps. */
+export async function runTrainingLoop(
+	trainer: StepTrainer,
+	{ steps, evalEvery }: TrainConfig,
+	{ tokensPerStep }: DerivedTrainValues,
+	{ signal, onProgress }: TrainRunOptions
+): Promise<TrainRunResult> {
+	const started = performance.now();
+	const firstStep = trainer.step;
+	while (trainer.step < steps) {
+		if (signal?.aborted) return { step: trainer.step, cancelled: true };
+		const { loss, lr } = trainer.trainStep();
+		const step = trainer.step;
+		const valLoss = step % evalEvery === 0 || step === steps ? trainer.evaluate() : undefined;
+		const seconds = Math.max((performance.now() - started) / 1000, 1e-9);
+		const tokensPerSecond = ((step - firstStep) * tokensPerStep) / seconds;
+		const progress: TrainProgress = { step, trainLoss: loss, lr, tokensPerSecond, etaSeconds: ((steps - step) * tokensPerStep) / tokensPerSecond };
+		if (valLoss !== undefined) progress.valLoss = valLoss;
+		onProgress?.(progress);
+		await new Promise((resolve) => setTimeout(resolve, 0));
+	}
+	return { step: trainer.step, cancelled: false };
+}
+
+/** The mean loss over every predicted token of the batches (B windows of T each), or undefined when none is predicted. */
+export function validationLoss(model: GPT, batches: readonly TokenBatch[], B: number, T: number): number | undefined {
+	let total = 0;
+	let count = 0;
+	for (const { inputs, targets } of batches) {
+		let counted = 0;
+		for (const t of targets) if (t !== IGNORE_INDEX) counted++;
+		total += gptForward(model, inputs, targets, B, T) * counted;
+		count += counted;
+	}
+	return count === 0 ? undefined : total / count;
+}
+
+/** Throws TrainingStateError unless a saved state fits P parameters (of the `what`) and the seed, with valid steps. */
+export function checkTrainerState(state: TrainerState, P: number, seed: number, what: 'model' | 'adapter'): void {
+	if (state.params.length !== P || state.m.length !== P || state.v.length !== P) {
+		throw new TrainingStateError(`The saved training state is for a different ${what} size.`, {
+			details: `The ${what} has ${P} parameters; the state has ${state.params.length}.`
+		});
+	}
+	if (state.seed !== seed) {
+		throw new TrainingStateError('The saved training state was made with a different seed.', {
+			details: `State seed ${state.seed}, trainer seed ${seed}.`,
+			hint: 'Resume with the seed of the original run.'
+		});
+	}
+	const validStep = (n: number) => Number.isSafeInteger(n) && n >= 0;
+	if (!validStep(state.step) || !validStep(state.optimizerStep)) {
+		throw new TrainingStateError('The saved training state has an invalid step.', {
+			details: `step ${state.step}, optimizerStep ${state.optimizerStep}.`
+		});
 	}
 }
