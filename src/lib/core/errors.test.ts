@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BaseError, BundleError, InvalidRecordError, NotFoundError, StorageQuotaError, toUserError } from './errors';
+import { BaseError, BundleError, InvalidRecordError, NotFoundError, StorageQuotaError, storageCall, toUserError } from './errors';
 
 describe('BaseError', () => {
 	it('puts the short message, hint and details on separate lines and keeps the cause', () => {
@@ -53,5 +53,17 @@ describe('toUserError', () => {
 		expect(e.details).toBe('x is undefined');
 		expect(e.cause).toBe(raw);
 		expect(toUserError('plain string').details).toBe('plain string');
+	});
+});
+
+describe('storageCall', () => {
+	const wrap = (details: string | undefined, cause: unknown) => new BaseError('The store failed.', { details, cause });
+	it('passes results and BaseErrors through, and types the rest', async () => {
+		expect(await storageCall(async () => 7, wrap)).toBe(7);
+		const own = new BaseError('Mine.');
+		await expect(storageCall(() => Promise.reject(own), wrap)).rejects.toBe(own);
+		const full = Object.assign(new Error('disk'), { name: 'QuotaExceededError' });
+		await expect(storageCall(() => Promise.reject(full), wrap)).rejects.toBeInstanceOf(StorageQuotaError);
+		await expect(storageCall(() => Promise.reject(new Error('gone')), wrap)).rejects.toMatchObject({ shortMessage: 'The store failed.', details: 'gone' });
 	});
 });

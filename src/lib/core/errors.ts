@@ -90,3 +90,18 @@ export function toUserError(e: unknown): BaseError {
 	if (QUOTA_ERROR_NAMES.has(name)) return new StorageQuotaError({ cause: e, details: message || undefined });
 	return new BaseError('Something went wrong', { cause: e, details: message || undefined });
 }
+
+/**
+ * Runs a browser-storage call with its failures typed: a BaseError passes through, a full disk becomes
+ * StorageQuotaError, anything else the error `wrap` makes from its details (e.g. "the span index storage failed").
+ */
+export async function storageCall<T>(call: () => Promise<T>, wrap: (details: string | undefined, cause: unknown) => BaseError): Promise<T> {
+	try {
+		return await call();
+	} catch (e) {
+		if (e instanceof BaseError) throw e;
+		const error = toUserError(e);
+		if (error instanceof StorageQuotaError) throw error;
+		throw wrap(error.details, e);
+	}
+}

@@ -2,7 +2,7 @@
 // tokenizer, its tokenizer.json. Each file is written through createWritable, which replaces it only on close; segment
 // files get fresh names and, like tokenizer.json, are written before the manifest that lists them, so a closed tab
 // leaves at worst an unlisted file, which the next write of that index deletes.
-import { BaseError, StorageQuotaError, toUserError } from '../../core/errors';
+import { BaseError, storageCall } from '../../core/errors';
 import { deserializeSegment, serializeSegment, SpanSegmentFormatError } from './persist';
 import type { DatanetVersion, SpanSegment } from './segment';
 import { SegmentedSpanIndex } from './segmented';
@@ -53,7 +53,7 @@ export async function openSpanIndexStore(name: string = SPAN_INDEX_DIRECTORY): P
 	if (typeof navigator === 'undefined' || !navigator.storage?.getDirectory) {
 		throw new SpanStoreError('This browser has no origin private file system.', { hint: 'Use a current Chromium, Firefox or Safari.' });
 	}
-	return storageCall(async () => (await navigator.storage.getDirectory()).getDirectoryHandle(name, { create: true }));
+	return guarded(async () => (await navigator.storage.getDirectory()).getDirectoryHandle(name, { create: true }));
 }
 
 export type SaveIndexParameters = {
@@ -101,7 +101,7 @@ export async function loadIndex(store: FileSystemDirectoryHandle, key: string): 
 	if (!dir || !manifest) return null;
 	const segments: SpanSegment[] = [];
 	for (const s of manifest.segments) {
-		const bytes = await storageCall(async () => {
+		const bytes = await guarded(async () => {
 			try {
 				return new Uint8Array(await (await (await dir.getFileHandle(s.file)).getFile()).arrayBuffer());
 			} catch (e) {
@@ -143,7 +143,7 @@ export async function listIndexes(store: FileSystemDirectoryHandle): Promise<Spa
 export function deleteIndex(store: FileSystemDirectoryHandle, key: string): Promise<boolean> {
 	checkKey(key);
 	return navigator.locks.request(lockName(store, key), () =>
-		storageCall(async () => {
+		guarded(async () => {
 			try {
 				await store.removeEntry(key, { recursive: true });
 				return true;
@@ -192,7 +192,7 @@ async function commit(dir: FileSystemDirectoryHandle, key: string, source: SpanI
 	const listed = new Set([MANIFEST, ...(source.tokenizer.kind === 'byte' ? [] : [TOKENIZER]), ...segments.map((s) => s.file)]);
 	const unlisted: string[] = [];
 	for await (const name of dir.keys()) if (!listed.has(name)) unlisted.push(name);
-	await storageCall(() => Promise.all(unlisted.map((name) => dir.removeEntry(name, { recursive: true }))));
+	await guarded(() => Promise.all(unlisted.map((name) => dir.removeEntry(name, { recursive: true }))));
 	return manifest;
 }
 
@@ -215,7 +215,7 @@ async function readManifest(dir: FileSystemDirectoryHandle, key: string): Promis
 
 // A file's text, or null when the directory has no such file.
 function readText(dir: FileSystemDirectoryHandle, name: string): Promise<string | null> {
-	return storageCall(async () => {
+	return guarded(async () => {
 		try {
 			return await (await (await dir.getFileHandle(name)).getFile()).text();
 		} catch (e) {
@@ -226,7 +226,7 @@ function readText(dir: FileSystemDirectoryHandle, name: string): Promise<string 
 }
 
 async function writeFile(dir: FileSystemDirectoryHandle, name: string, bytes: Uint8Array<ArrayBuffer>): Promise<void> {
-	await storageCall(async () => {
+	await guarded(async () => {
 		const writable = await (await dir.getFileHandle(name, { create: true })).createWritable();
 		try {
 			await writable.write(bytes);
@@ -240,7 +240,7 @@ async function writeFile(dir: FileSystemDirectoryHandle, name: string, bytes: Ui
 
 async function indexDirectory(store: FileSystemDirectoryHandle, key: string, create: boolean): Promise<FileSystemDirectoryHandle | null> {
 	checkKey(key);
-	return storageCall(async () => {
+	return guarded(async () => {
 		try {
 			return await store.getDirectoryHandle(key, { create });
 		} catch (e) {
@@ -263,15 +263,8 @@ function checkKey(key: string): void {
 }
 
 // Storage failures become typed errors here: a full disk is StorageQuotaError, anything else a SpanStoreError.
-async function storageCall<T>(call: () => Promise<T>): Promise<T> {
-	try {
-		return await call();
-	} catch (e) {
-		if (e instanceof BaseError) throw e;
-		const error = toUserError(e);
-		if (error instanceof StorageQuotaError) throw error;
-		throw new SpanStoreError('The span index storage failed.', { details: error.details, cause: e });
-	}
+function guarded<T>(call: () => Promise<T>): Promise<T> {
+	return storageCall(call, (details, cause) => new SpanStoreError('The span index storage failed.', { details, cause }));
 }
 
 function errorName(e: unknown): string {

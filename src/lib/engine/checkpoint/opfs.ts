@@ -1,7 +1,7 @@
 // Training runs' files in the origin private file system: one directory per run id under TRAINING_RUN_DIRECTORY,
 // with files at most one subdirectory deep (a checkpoint's). Each file goes through createWritable, which replaces it
 // only on close, so a killed worker leaves whole files; train/runStore.ts writes a small manifest last.
-import { BaseError, StorageQuotaError, toUserError } from '$lib/core/errors';
+import { storageCall } from '$lib/core/errors';
 import { CheckpointError } from './errors';
 
 /** The OPFS directory the app keeps its training runs in. */
@@ -37,20 +37,20 @@ export function opfsRunStorage(directory: string = TRAINING_RUN_DIRECTORY): RunS
 
 	return {
 		listRuns: () =>
-			storageCall(async () => {
+			guarded(async () => {
 				const ids: string[] = [];
 				for await (const [name, handle] of (await opened()).entries()) if (handle.kind === 'directory') ids.push(name);
 				return ids.sort();
 			}),
 		list: (runId) =>
-			storageCall(async () => {
+			guarded(async () => {
 				const dir = await runDirectory(runId, false);
 				const names: string[] = [];
 				if (dir) for await (const name of dir.keys()) names.push(name);
 				return names.sort();
 			}),
 		read: (runId, path) =>
-			storageCall(async () => {
+			guarded(async () => {
 				const [sub, name] = splitPath(path);
 				const run = await runDirectory(runId, false);
 				const dir = run && (sub ? await subdirectory(run, sub, false) : run);
@@ -63,7 +63,7 @@ export function opfsRunStorage(directory: string = TRAINING_RUN_DIRECTORY): RunS
 				}
 			}),
 		write: (runId, path, bytes) =>
-			storageCall(async () => {
+			guarded(async () => {
 				const [sub, name] = splitPath(path);
 				const run = (await runDirectory(runId, true))!;
 				const dir = sub ? (await subdirectory(run, sub, true))! : run;
@@ -77,7 +77,7 @@ export function opfsRunStorage(directory: string = TRAINING_RUN_DIRECTORY): RunS
 				}
 			}),
 		remove: (runId, name) =>
-			storageCall(async () => {
+			guarded(async () => {
 				try {
 					if (name === undefined) await (await opened()).removeEntry(checkName(runId), { recursive: true });
 					else await (await runDirectory(runId, false))?.removeEntry(checkName(name), { recursive: true });
@@ -115,13 +115,6 @@ function errorName(e: unknown): string {
 }
 
 // Storage failures become typed errors here: a full disk is StorageQuotaError, anything else a CheckpointError.
-async function storageCall<T>(call: () => Promise<T>): Promise<T> {
-	try {
-		return await call();
-	} catch (e) {
-		if (e instanceof BaseError) throw e;
-		const error = toUserError(e);
-		if (error instanceof StorageQuotaError) throw error;
-		throw new CheckpointError('The training run could not be read or written in browser storage.', { details: error.details, cause: e });
-	}
+function guarded<T>(call: () => Promise<T>): Promise<T> {
+	return storageCall(call, (details, cause) => new CheckpointError('The training run could not be read or written in browser storage.', { details, cause }));
 }
