@@ -74,6 +74,9 @@ test('trace an answer quoting two demo records, then reload and trace again with
 		await expect(page.getByText('BPE trained on these records, 4,096 tokens', { exact: false }).last()).toBeVisible();
 	}
 	await checkTrace();
+	await page.locator('.answer mark[role="button"]').first().click();
+	await page.getByRole('region', { name: 'Attributed answer' }).screenshot({ path: test.info().outputPath('attributed-answer.png'), style: 'header { position: static !important; }' });
+	await page.screenshot({ path: test.info().outputPath('traced.png'), fullPage: true, style: 'header { position: static !important; }' });
 
 	// A reload finds the index in OPFS: same entry, no build, and the trace works straight away.
 	await page.reload();

@@ -49,7 +49,7 @@ test('train tiny in the worker, reload mid-run, resume from the checkpoint, expo
 	await expect(page.getByTestId('backend')).toHaveText('on the CPU');
 	await expect(page.getByTestId('checkpoint')).toHaveText(/saved at step (10|15|20|25|30)$/, { timeout: 120_000 });
 	const before = Number((await page.getByTestId('checkpoint').textContent())!.match(/\d+/)![0]);
-	await page.screenshot({ path: test.info().outputPath('training.png'), fullPage: true });
+	await page.screenshot({ path: test.info().outputPath('training.png'), fullPage: true, style: 'header { position: static !important; }' });
 
 	// A reload kills the worker mid-run; the page resumes the unfinished run from its last checkpoint.
 	await page.reload();
@@ -63,7 +63,8 @@ test('train tiny in the worker, reload mid-run, resume from the checkpoint, expo
 	const valLoss = Number(await page.getByTestId('val-loss').textContent());
 	expect(valLoss).toBeGreaterThan(0);
 	expect(valLoss).toBeLessThan(Math.log(512)); // below a uniform guess over the vocabulary
-	await page.screenshot({ path: test.info().outputPath('finished.png'), fullPage: true });
+	await page.screenshot({ path: test.info().outputPath('finished.png'), fullPage: true, style: 'header { position: static !important; }' });
+	await page.getByRole('region', { name: /^Training/ }).screenshot({ path: test.info().outputPath('training-card.png'), style: 'header { position: static !important; }' });
 
 	// Try it: the finished model streams a greedy continuation of "wolf:" from the inference worker.
 	await page.getByRole('button', { name: 'Load model' }).click();
