@@ -2,16 +2,23 @@
 // buffer in params.ts's layout that kernels bind by range (so tensors must sit on the storage offset alignment: nEmbd a
 // multiple of 64 at 256 bytes). A step is one encoder and one submission; the loss stays on the GPU until readLoss(),
 // or is copied into a caller's loss log in the same submission (trainMicroBatch, forwardLoss) to be read back in bulk.
+// With a LoRA adapter attached (attachLora) the base is frozen, as gptBackward's frozen mode: the adapter's terms join
+// the four linears of each block, the backward computes activation gradients only (the base grads stay untouched) and
+// the update clips and steps the adapter's buffers; without one, every dispatch is exactly as before.
 // Shapes: B batch, T time, C channels, V vocab, L layers, NH heads, P parameters.
 import { type GPTConfig, parameterCount } from '../config';
 import { checkBatch, type GPTUpdateOptions } from '../cpu/gpt';
 import { EngineConfigError, EngineInputError } from '../errors';
+import { LoraAdapterError } from '../lora/errors';
+import { baseConfigMismatches } from '../lora/lora';
 import { DECAYED_PARAMETERS, initParameters, parameterLayout, parameterViews } from '../params';
 import type { ParameterLayout, ParameterName } from '../params';
 import { type AdamWOp, createAdamW } from './adamw';
 import { createTensor, readTensor } from './buffers';
 import { createGPTActivations, type GPTActivations } from './gptActivations';
 import type { GPUTensor, KernelCache } from './kernels';
+import type { WebGPULinear, WebGPULoraAdapter, WebGPULoraPass } from './lora';
+import type { MatmulBackwardArgs, MatmulOp } from './matmul';
 
 /** A batch of token ids and their next-token targets (IGNORE_INDEX for padding). */
 export type GPTBatch = {
@@ -72,6 +79,7 @@ export class WebGPUGPT {
 	private readonly adamw: AdamWOp;
 	private readonly activations = new Map<string, Promise<GPTActivations>>();
 	private lastActivations: GPTActivations | null = null;
+	private lora: WebGPULoraAdapter | null = null;
 
 	/** Use createWebGPUGPT, which builds the optimizer kernels first. */
 	constructor(cache: KernelCache, config: GPTConfig, weights: Float32Array, adamw: AdamWOp) {
@@ -133,6 +141,28 @@ export class WebGPUGPT {
 		this.step = step;
 	}
 
+	/** Attaches a LoRA adapter made for this base config (replacing any before): from now on the base is frozen and
+	 * every update steps the adapter; throws LoraAdapterError for another base. */
+	attachLora(adapter: WebGPULoraAdapter): void {
+		const mismatches = baseConfigMismatches(adapter.model, this.config);
+		if (mismatches.length > 0) {
+			throw new LoraAdapterError('This adapter was made for a different base model.', { details: `${mismatches.join('; ')}.` });
+		}
+		this.lora = adapter;
+	}
+
+	/** Removes the adapter, if any: the model trains its own weights again. */
+	detachLora(): void {
+		this.lora = null;
+	}
+
+	/** Reads back the logits of the last forward, (B,T,V) (waits for the queue). */
+	async readLogits(): Promise<Float32Array> {
+		const b = this.lastActivations;
+		if (!b) throw new EngineInputError('readLogits needs a forward first.');
+		return readTensor(this.cache.device, b.logits, b.B * b.T * this.config.vocabSize);
+	}
+
 	/** Reads back the mean loss of the last forward (waits for the queue: call it rarely while training). */
 	async readLoss(): Promise<number> {
 		if (!this.lastActivations) throw new EngineInputError('readLoss needs a computeGradients or trainStep first.');
@@ -163,15 +193,19 @@ export class WebGPUGPT {
 		// The embedding kernel indexes tables with the ids unchecked, so every id is checked here, before upload.
 		checkBatch(batch.inputs, batch.targets, batch.B, batch.T, this.config.vocabSize, this.config.blockSize);
 		const b = await this.activationsFor(batch.B, batch.T, lossScale);
+		const adapter = this.lora;
+		const lora = adapter ? await adapter.pass(batch.B, batch.T) : null;
 		const { device } = this.cache;
 		device.queue.writeBuffer(b.inputs, 0, batch.inputs);
 		device.queue.writeBuffer(b.targets, 0, batch.targets);
 		const encoder = device.createCommandEncoder({ label: update ? 'gpt train step' : backward ? 'gpt gradients' : 'gpt forward' });
-		if (zeroGrad) encoder.clearBuffer(this.grads);
-		this.encodeForward(encoder, b);
+		if (zeroGrad) encoder.clearBuffer(adapter ? adapter.grads : this.grads);
+		this.encodeForward(encoder, b, lora);
 		if (lossTo) encoder.copyBufferToBuffer(b.loss, 0, lossTo.buffer, lossTo.index * 4, 4);
-		if (backward) this.encodeBackward(encoder, b);
-		if (update) {
+		if (backward) this.encodeBackward(encoder, b, lora);
+		if (update && adapter) {
+			adapter.encodeUpdate(encoder, update);
+		} else if (update) {
 			this.step += 1;
 			const noDecay = { ...update, weightDecay: 0 };
 			const ranges = (Object.entries(this.layout) as [ParameterName, ParameterLayout[ParameterName]][]).map(
@@ -184,7 +218,8 @@ export class WebGPUGPT {
 		this.lastActivations = b;
 	}
 
-	private encodeForward(encoder: GPUCommandEncoder, b: GPTActivations): void {
+	// The forward; lora adds the adapter's term after each of a block's four linears.
+	private encodeForward(encoder: GPUCommandEncoder, b: GPTActivations, lora: WebGPULoraPass | null): void {
 		const { nLayer: L } = this.config;
 		const { ops } = b;
 		ops.embedding.forward(encoder, { out: b.encoded, inp: b.inputs, wte: this.tensor(this.params, 'wte'), wpe: this.tensor(this.params, 'wpe') });
@@ -194,13 +229,17 @@ export class WebGPUGPT {
 			const a = b.layers[l];
 			ops.layernorm.forward(encoder, { out: a.ln1, mean: a.ln1Mean, rstd: a.ln1Rstd, inp: residual, weight: p.ln1w, bias: p.ln1b });
 			ops.qkv.forward(encoder, { out: a.qkv, inp: a.ln1, weight: p.qkvw, bias: p.qkvb });
+			lora?.forward(encoder, 'qkv', l, a.qkv, a.ln1);
 			ops.attention.forward(encoder, { out: a.atty, att: a.att, inp: a.qkv });
 			ops.attproj.forward(encoder, { out: a.attproj, inp: a.atty, weight: p.attprojw, bias: p.attprojb });
+			lora?.forward(encoder, 'attproj', l, a.attproj, a.atty);
 			ops.residual.forward(encoder, { out: a.residual2, inp1: residual, inp2: a.attproj });
 			ops.layernorm.forward(encoder, { out: a.ln2, mean: a.ln2Mean, rstd: a.ln2Rstd, inp: a.residual2, weight: p.ln2w, bias: p.ln2b });
 			ops.fc.forward(encoder, { out: a.fch, inp: a.ln2, weight: p.fcw, bias: p.fcb });
+			lora?.forward(encoder, 'fc', l, a.fch, a.ln2);
 			ops.gelu.forward(encoder, { out: a.fchGelu, inp: a.fch });
 			ops.fcproj.forward(encoder, { out: a.fcproj, inp: a.fchGelu, weight: p.fcprojw, bias: p.fcprojb });
+			lora?.forward(encoder, 'fcproj', l, a.fcproj, a.fchGelu);
 			ops.residual.forward(encoder, { out: a.residual3, inp1: a.residual2, inp2: a.fcproj });
 			residual = a.residual3;
 		}
@@ -210,18 +249,23 @@ export class WebGPUGPT {
 		ops.crossEntropy.forward(encoder, { loss: b.loss, losses: b.losses, probs: b.probs, logits: b.logits, targets: b.targets });
 	}
 
-	private encodeBackward(encoder: GPUCommandEncoder, b: GPTActivations): void {
+	// The backward; with lora the base is frozen (linears compute dinp only, LayerNorm's parameter gradients go to a
+	// sink, the embedding's are skipped) and the adapter's backward follows each of a block's four linears.
+	private encodeBackward(encoder: GPUCommandEncoder, b: GPTActivations, lora: WebGPULoraPass | null): void {
 		const { nLayer: L } = this.config;
 		const { ops } = b;
 		const [w, g] = [this.params, this.grads];
+		const linear = (op: MatmulOp, name: WebGPULinear, args: MatmulBackwardArgs) =>
+			lora ? lora.inputGradient(encoder, name, args) : op.backward(encoder, args);
+		const ln = (dweight: GPUTensor, dbias: GPUTensor) => lora?.layernormSink ?? { dweight, dbias };
 		for (const buffer of [b.dencoded, ...b.dlayers.flatMap((d) => Object.values(d)), b.dlnf, b.dlogits]) encoder.clearBuffer(buffer);
 		ops.crossEntropy.backward(encoder, { dlogits: b.dlogits, probs: b.probs, targets: b.targets });
 		const wte = this.tensor(w, 'wte');
-		ops.head.backward(encoder, { dinp: b.dlnf, dweight: this.tensor(g, 'wte'), dbias: null, dout: b.dlogits, inp: b.lnf, weight: wte });
+		linear(ops.head, 'head', { dinp: b.dlnf, dweight: this.tensor(g, 'wte'), dbias: null, dout: b.dlogits, inp: b.lnf, weight: wte });
 		const last = L > 0 ? b.layers[L - 1].residual3 : b.encoded;
 		const dlast = L > 0 ? b.dlayers[L - 1].residual3 : b.dencoded;
 		ops.layernorm.backward(encoder, {
-			dinp: dlast, dweight: this.tensor(g, 'lnfw'), dbias: this.tensor(g, 'lnfb'), dout: b.dlnf,
+			dinp: dlast, ...ln(this.tensor(g, 'lnfw'), this.tensor(g, 'lnfb')), dout: b.dlnf,
 			inp: last, weight: this.tensor(w, 'lnfw'), mean: b.lnfMean, rstd: b.lnfRstd
 		});
 		for (let l = L - 1; l >= 0; l--) {
@@ -232,21 +276,25 @@ export class WebGPUGPT {
 			const residual = l === 0 ? b.encoded : b.layers[l - 1].residual3;
 			const dresidual = l === 0 ? b.dencoded : b.dlayers[l - 1].residual3;
 			ops.residual.backward(encoder, { dinp1: da.residual2, dinp2: da.fcproj, dout: da.residual3 });
-			ops.fcproj.backward(encoder, { dinp: da.fchGelu, dweight: dp.fcprojw, dbias: dp.fcprojb, dout: da.fcproj, inp: a.fchGelu, weight: p.fcprojw });
+			linear(ops.fcproj, 'fcproj', { dinp: da.fchGelu, dweight: dp.fcprojw, dbias: dp.fcprojb, dout: da.fcproj, inp: a.fchGelu, weight: p.fcprojw });
+			lora?.backward(encoder, 'fcproj', l, da.fchGelu, da.fcproj, a.fchGelu);
 			ops.gelu.backward(encoder, { dinp: da.fch, inp: a.fch, dout: da.fchGelu });
-			ops.fc.backward(encoder, { dinp: da.ln2, dweight: dp.fcw, dbias: dp.fcb, dout: da.fch, inp: a.ln2, weight: p.fcw });
+			linear(ops.fc, 'fc', { dinp: da.ln2, dweight: dp.fcw, dbias: dp.fcb, dout: da.fch, inp: a.ln2, weight: p.fcw });
+			lora?.backward(encoder, 'fc', l, da.ln2, da.fch, a.ln2);
 			ops.layernorm.backward(encoder, {
-				dinp: da.residual2, dweight: dp.ln2w, dbias: dp.ln2b, dout: da.ln2, inp: a.residual2, weight: p.ln2w, mean: a.ln2Mean, rstd: a.ln2Rstd
+				dinp: da.residual2, ...ln(dp.ln2w, dp.ln2b), dout: da.ln2, inp: a.residual2, weight: p.ln2w, mean: a.ln2Mean, rstd: a.ln2Rstd
 			});
 			ops.residual.backward(encoder, { dinp1: dresidual, dinp2: da.attproj, dout: da.residual2 });
-			ops.attproj.backward(encoder, { dinp: da.atty, dweight: dp.attprojw, dbias: dp.attprojb, dout: da.attproj, inp: a.atty, weight: p.attprojw });
+			linear(ops.attproj, 'attproj', { dinp: da.atty, dweight: dp.attprojw, dbias: dp.attprojb, dout: da.attproj, inp: a.atty, weight: p.attprojw });
+			lora?.backward(encoder, 'attproj', l, da.atty, da.attproj, a.atty);
 			ops.attention.backward(encoder, { dinp: da.qkv, dscore: b.dscore, dout: da.atty, inp: a.qkv, att: a.att });
-			ops.qkv.backward(encoder, { dinp: da.ln1, dweight: dp.qkvw, dbias: dp.qkvb, dout: da.qkv, inp: a.ln1, weight: p.qkvw });
+			linear(ops.qkv, 'qkv', { dinp: da.ln1, dweight: dp.qkvw, dbias: dp.qkvb, dout: da.qkv, inp: a.ln1, weight: p.qkvw });
+			lora?.backward(encoder, 'qkv', l, da.ln1, da.qkv, a.ln1);
 			ops.layernorm.backward(encoder, {
-				dinp: dresidual, dweight: dp.ln1w, dbias: dp.ln1b, dout: da.ln1, inp: residual, weight: p.ln1w, mean: a.ln1Mean, rstd: a.ln1Rstd
+				dinp: dresidual, ...ln(dp.ln1w, dp.ln1b), dout: da.ln1, inp: residual, weight: p.ln1w, mean: a.ln1Mean, rstd: a.ln1Rstd
 			});
 		}
-		ops.embedding.backward(encoder, { dwte: this.tensor(g, 'wte'), dwpe: this.tensor(g, 'wpe'), dout: b.dencoded, inp: b.inputs });
+		if (!lora) ops.embedding.backward(encoder, { dwte: this.tensor(g, 'wte'), dwpe: this.tensor(g, 'wpe'), dout: b.dencoded, inp: b.inputs });
 	}
 
 	// A whole parameter tensor as a range of the flat buffer (params or grads).
