@@ -11,9 +11,8 @@ import { readTensor } from '../webgpu/buffers';
 import { createWebGPUGPT, type WebGPUGPT } from '../webgpu/gpt';
 import type { KernelCache } from '../webgpu/kernels';
 import { sampleBatch, validationBatches, type TokenBatch } from './data';
-import { TrainingStateError } from './errors';
 import { learningRateAt } from './schedule';
-import { deriveTrainValues, trainConfig, type DerivedTrainValues, type TrainConfig, type TrainerData, type TrainerState } from './trainer';
+import { checkTrainerState, deriveTrainValues, trainConfig, type DerivedTrainValues, type TrainConfig, type TrainerData, type TrainerState } from './trainer';
 
 /** Most optimizer steps between two loss readbacks. */
 export const READ_EVERY = 10;
@@ -54,15 +53,15 @@ export class WebGPUTrainer {
 	readonly model: WebGPUGPT;
 	readonly config: TrainConfig;
 	readonly derived: DerivedTrainValues;
-	private readonly device: GPUDevice;
+	protected readonly device: GPUDevice;
 	private readonly train: Int32Array;
 	private readonly validation: TokenBatch[];
 	private readonly readEvery: number;
 	/** (readEvery * accum + evalBatches) micro-batch losses: training slots first, then one per validation batch. */
-	private readonly lossLog: GPUBuffer;
+	protected readonly lossLog: GPUBuffer;
 	/** Steps whose losses sit in the log, not yet read back. */
-	private pending: number[] = [];
-	private currentStep = 0;
+	protected pending: number[] = [];
+	protected currentStep = 0;
 
 	constructor(cache: KernelCache, model: WebGPUGPT, data: TrainerData, config: TrainConfig, readEvery: number) {
 		this.device = cache.device;
@@ -149,24 +148,7 @@ export class WebGPUTrainer {
 
 	/** Uploads a state() snapshot (from either backend) of a run with the same model shape and seed. */
 	restore(state: TrainerState): void {
-		const P = parameterCount(this.model.config);
-		if (state.params.length !== P || state.m.length !== P || state.v.length !== P) {
-			throw new TrainingStateError('The saved training state is for a different model size.', {
-				details: `The model has ${P} parameters; the state has ${state.params.length}.`
-			});
-		}
-		if (state.seed !== this.config.seed) {
-			throw new TrainingStateError('The saved training state was made with a different seed.', {
-				details: `State seed ${state.seed}, trainer seed ${this.config.seed}.`,
-				hint: 'Resume with the seed of the original run.'
-			});
-		}
-		const validStep = (n: number) => Number.isSafeInteger(n) && n >= 0;
-		if (!validStep(state.step) || !validStep(state.optimizerStep)) {
-			throw new TrainingStateError('The saved training state has an invalid step.', {
-				details: `step ${state.step}, optimizerStep ${state.optimizerStep}.`
-			});
-		}
+		checkTrainerState(state, parameterCount(this.model.config), this.config.seed, 'model');
 		const f32 = (x: TrainerState['params']) => (x instanceof Float32Array ? x : Float32Array.from(x));
 		this.model.writeState({ params: f32(state.params), m: f32(state.m), v: f32(state.v), step: state.optimizerStep });
 		this.currentStep = state.step;
