@@ -1,6 +1,7 @@
 // The contribution pipeline behind every way records arrive (form, file import, bundle, demo data): canonicalise,
 // content-address, drop exact duplicates, flag near-duplicates, store in batches, then sign or verify authorship.
 // Storing comes first so nothing valid is lost; signing (about a millisecond a record) follows as its own phase.
+import { yieldToEventLoop } from '../core/tasks';
 import type { LocalAccount } from 'viem';
 import { BaseError, InvalidRecordError, type InvalidReason } from '../core/errors';
 import { canonicalRecord, type CanonicalRecord } from '../core/record';
@@ -174,17 +175,6 @@ export async function ingest(db: LedgerDatabase, datanet: Datanet, items: AsyncI
 
 const YIELD_EVERY = 64;
 
-/** Resolves after the tasks already queued have run (a MessageChannel round trip: no 4 ms timer clamping). */
-function yieldToEventLoop(): Promise<void> {
-	return new Promise((resolve) => {
-		const channel = new MessageChannel();
-		channel.port1.onmessage = () => {
-			channel.port1.close();
-			resolve();
-		};
-		channel.port2.postMessage(null);
-	});
-}
 
 /** The review status a new record starts in: approved on arrival unless the Datanet is curated. */
 export function initialStatus(datanet: Datanet) {

@@ -2,6 +2,7 @@
 // Byte-level BPE tokens can end inside a UTF-8 character, so text goes through a streaming TextDecoder and a piece is
 // emitted only once its bytes decode; bytes still pending at the end are flushed (as U+FFFD when incomplete). Between
 // steps it yields a macrotask when given a signal, so an abort sent from another task (a worker's cancel) lands.
+import { yieldToEventLoop } from '$lib/core/tasks';
 import { END_OF_TEXT, type BpeTokenizer } from '$lib/core/tokenizer/bpe';
 import { EngineConfigError, EngineInputError } from '../errors';
 import type { Decoder } from './decoder';
@@ -87,7 +88,7 @@ export async function generate({
 			pending.push(id);
 			emit(text.decode(tokenizer.model.tokenBytes[id], { stream: true }));
 			if (result.tokens.length >= maxNewTokens) break;
-			if (signal) await nextTask();
+			if (signal) await yieldToEventLoop();
 			if (signal?.aborted) {
 				result.stopReason = 'aborted';
 				break;
@@ -100,16 +101,4 @@ export async function generate({
 	const seconds = (performance.now() - stepsStarted) / 1000;
 	result.tokensPerSecond = steps > 0 && seconds > 0 ? steps / seconds : 0;
 	return result;
-}
-
-// Resolves on the next macrotask (a MessageChannel message, which unlike setTimeout is not clamped to 4 ms).
-function nextTask(): Promise<void> {
-	return new Promise((resolve) => {
-		const channel = new MessageChannel();
-		channel.port1.onmessage = () => {
-			channel.port1.close();
-			resolve();
-		};
-		channel.port2.postMessage(null);
-	});
 }

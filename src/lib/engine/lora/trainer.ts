@@ -4,10 +4,11 @@
 // adapter's buffers are clipped and stepped (weight decay on every A and B; see loraUpdate). The seed also draws A.
 import type { GPTConfig } from '../config';
 import type { Floats } from '../cpu/floats';
-import { createGPT, gptBackward, gptForward, type GPT } from '../cpu/gpt';
+import { createGPT, type GPT } from '../cpu/gpt';
 import { sampleBatch, validationBatches, type TokenBatch } from '../train/data';
 import { learningRateAt } from '../train/schedule';
 import {
+	accumulateGradients,
 	checkTrainerState,
 	deriveTrainValues,
 	runTrainingLoop,
@@ -67,21 +68,11 @@ export class LoraTrainer {
 		const { T, schedule } = this.derived;
 		const batch = sampleBatch(this.train, B * accum, T, seed, this.currentStep);
 		loraZeroGrad(this.adapter);
-		let loss = 0;
-		for (let k = 0; k < accum; k++) {
-			const inputs = batch.inputs.subarray(k * B * T, (k + 1) * B * T);
-			const targets = batch.targets.subarray(k * B * T, (k + 1) * B * T);
-			loss += gptForward(this.model, inputs, targets, B, T);
-			gptBackward(this.model, { frozen: true });
-		}
-		if (accum > 1) {
-			const grads = this.adapter.grads;
-			for (let i = 0; i < grads.length; i++) grads[i] /= accum;
-		}
+		const loss = accumulateGradients(this.model, batch, B, T, accum, this.adapter.grads, { frozen: true });
 		const lr = learningRateAt(this.currentStep, schedule);
 		loraUpdate(this.adapter, { learningRate: lr, beta1: betas[0], beta2: betas[1], eps, weightDecay, maxGradNorm });
 		this.currentStep += 1;
-		return { loss: loss / accum, lr };
+		return { loss, lr };
 	}
 
 	/** Returns the mean loss over every predicted token of the validation batches, or undefined with no validation data. */

@@ -3,6 +3,7 @@
 // cancel, and resume a stored run after a reload. The CPU path is exact: a run resumed from a checkpoint ends with the
 // same weights as one never interrupted. A GPU failure mid-run (device lost, a WebGPUError, a failed readback) moves
 // the run to the CPU from the last state read back (the last checkpoint, or the start), with a notice event.
+import { yieldToEventLoop } from '$lib/core/tasks';
 import { Trainer, type TrainConfig, type TrainerState } from './trainer';
 import { EngineConfigError } from '../errors';
 import { type GPTConfig } from '../config';
@@ -283,7 +284,7 @@ export function createTrainerApi({ storage = opfsRunStorage(), requestDevice = r
 				[started, firstStep] = [performance.now(), backend.trainer.step];
 				continue;
 			}
-			await new Promise((resolve) => setTimeout(resolve, 0)); // lets pause and cancel calls in
+			await yieldToEventLoop(); // lets pause and cancel calls in
 		}
 		await backend.trainer.destroy();
 		backend.context?.device.destroy();

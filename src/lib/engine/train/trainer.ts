@@ -2,11 +2,12 @@
 // validation, progress events and cancellation. gptBackward seeds each micro-batch's mean loss with gradient 1 and
 // adds into model.grads, so after `accum` micro-batches the sum is scaled once by 1/accum (before clipping): the step
 // is then the gradient of the mean over all B*accum windows, as one big batch would give.
+import { yieldToEventLoop } from '$lib/core/tasks';
 import type { GPTConfig } from '../config';
 import { EngineConfigError } from '../errors';
 import type { Floats } from '../cpu/floats';
 import { IGNORE_INDEX } from '../cpu/crossEntropy';
-import { createGPT, gptBackward, gptForward, gptUpdate, gptZeroGrad, type GPT, type Precision } from '../cpu/gpt';
+import { createGPT, gptBackward, gptForward, gptUpdate, gptZeroGrad, type GPT, type GPTBackwardOptions, type Precision } from '../cpu/gpt';
 import { sampleBatch, validationBatches, type TokenBatch, type TokenStream } from './data';
 import { TrainingStateError } from './errors';
 import { learningRateAt, type ScheduleOptions } from './schedule';
@@ -203,21 +204,11 @@ export class Trainer {
 		const { T, schedule } = this.derived;
 		const batch = sampleBatch(this.train, B * accum, T, seed, this.currentStep);
 		gptZeroGrad(this.model);
-		let loss = 0;
-		for (let k = 0; k < accum; k++) {
-			const inputs = batch.inputs.subarray(k * B * T, (k + 1) * B * T);
-			const targets = batch.targets.subarray(k * B * T, (k + 1) * B * T);
-			loss += gptForward(this.model, inputs, targets, B, T);
-			gptBackward(this.model);
-		}
-		if (accum > 1) {
-			const grads = this.model.grads;
-			for (let i = 0; i < grads.length; i++) grads[i] /= accum;
-		}
+		const loss = accumulateGradients(this.model, batch, B, T, accum, this.model.grads);
 		const lr = learningRateAt(this.currentStep, schedule);
 		gptUpdate(this.model, { learningRate: lr, beta1: betas[0], beta2: betas[1], eps, weightDecay, maxGradNorm });
 		this.currentStep += 1;
-		return { loss: loss / accum, lr };
+		return { loss, lr };
 	}
 
 	/** Returns the mean loss over every predicted token of the validation batches, or undefined with no validation data. */
@@ -248,6 +239,23 @@ export class Trainer {
 	}
 }
 
+/**
+ * Forward and backward over the `accum` micro-batches (B windows of T each) of one step's batch, their gradients summed
+ * into `grads` (the model's, or a LoRA adapter's with a frozen backward) and scaled once by 1/accum; returns the mean
+ * loss. The caller zeroes the gradients before and applies the update after.
+ */
+export function accumulateGradients(model: GPT, batch: TokenBatch, B: number, T: number, accum: number, grads: Floats, backward: GPTBackwardOptions = {}): number {
+	let loss = 0;
+	for (let k = 0; k < accum; k++) {
+		const inputs = batch.inputs.subarray(k * B * T, (k + 1) * B * T);
+		const targets = batch.targets.subarray(k * B * T, (k + 1) * B * T);
+		loss += gptForward(model, inputs, targets, B, T);
+		gptBackward(model, backward);
+	}
+	if (accum > 1) for (let i = 0; i < grads.length; i++) grads[i] /= accum;
+	return loss / accum;
+}
+
 /** What runTrainingLoop drives: Trainer, LoraTrainer. */
 export type StepTrainer = { readonly step: number; trainStep(): { loss: number; lr: number }; evaluate(): number | undefined };
 
@@ -271,7 +279,7 @@ export async function runTrainingLoop(
 		const progress: TrainProgress = { step, trainLoss: loss, lr, tokensPerSecond, etaSeconds: ((steps - step) * tokensPerStep) / tokensPerSecond };
 		if (valLoss !== undefined) progress.valLoss = valLoss;
 		onProgress?.(progress);
-		await new Promise((resolve) => setTimeout(resolve, 0));
+		await yieldToEventLoop();
 	}
 	return { step: trainer.step, cancelled: false };
 }

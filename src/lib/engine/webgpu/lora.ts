@@ -13,8 +13,7 @@ import { type AdamWOp, createAdamW } from './adamw';
 import { createTensor, readTensor } from './buffers';
 import type { GPUTensor, Kernel, KernelCache } from './kernels';
 import loraWgsl from './lora.wgsl?raw';
-import { MATMUL_TILE } from './matmul';
-import matmulWgsl from './matmul.wgsl?raw';
+import { MATMUL_TILE, stridedProduct } from './matmul';
 
 /** Invocations per workgroup of the scale kernel. */
 const WORKGROUP = 256;
@@ -167,18 +166,8 @@ async function createLoraPass(cache: KernelCache, adapter: WebGPULoraAdapter, B:
 	const { nEmbd: C, nLayer: L, vocabSize: V } = adapter.model;
 	const r = adapter.config.rank;
 	const N = B * T;
-	// out (M,J) = or += a (M,K) @ b (K,J), a[m,k] at m*strides[0] + k*strides[1], b[k,j] at k*strides[2] + j*strides[3].
 	const product = (label: string, M: number, K: number, J: number, strides: number[], accumulate: boolean) =>
-		cache.kernel({
-			label,
-			code: matmulWgsl,
-			bindings: ['write', 'read', 'read', 'read'],
-			constants: {
-				TILE: MATMUL_TILE, M, K, J,
-				A_ROW: strides[0], A_COL: strides[1], B_ROW: strides[2], B_COL: strides[3],
-				ACCUMULATE: accumulate, HAS_BIAS: false
-			}
-		});
+		stridedProduct(cache, { label, M, K, J, strides, accumulate });
 	const targetKernels = async (target: LoraTarget): Promise<[LoraTarget, TargetKernels]> => {
 		const { inFeatures: Cin, outFeatures: OC } = loraTargetShape(target, C);
 		const [hidden, update, dhidden, dB, dA, dinp] = await Promise.all([

@@ -1,7 +1,7 @@
 // Linear layer on the GPU: out = inp @ weight^T + bias with weight (OC, C), as cpu/matmul.ts. One tiled kernel with
 // strided operands does all three products; dbias is a deterministic per-column sum. All gradients (dinp too)
 // accumulate with +=. Shapes: B batch, T time, C input channels, OC output channels.
-import type { GPUTensor, KernelCache } from './kernels';
+import type { GPUTensor, Kernel, KernelCache } from './kernels';
 import columnSumWgsl from './columnSum.wgsl?raw';
 import matmulWgsl from './matmul.wgsl?raw';
 
@@ -38,20 +38,29 @@ export type MatmulOp = {
 	backward(encoder: GPUCommandEncoder, args: MatmulBackwardArgs): void;
 };
 
+/** One strided product of the tiled kernel: out (M,J) = (or += with accumulate) a (M,K) @ b (K,J) (+ bias (J)), with
+ * a[m,k] at m*strides[0] + k*strides[1] and b[k,j] at k*strides[2] + j*strides[3]. */
+export type StridedProduct = { label: string; M: number; K: number; J: number; strides: readonly number[]; accumulate: boolean; bias?: boolean };
+
+/** Builds (or fetches from the cache) one strided product's kernel; bindings out, a, b, bias (any buffer when unused). */
+export function stridedProduct(cache: KernelCache, { label, M, K, J, strides, accumulate, bias = false }: StridedProduct): Promise<Kernel> {
+	return cache.kernel({
+		label,
+		code: matmulWgsl,
+		bindings: ['write', 'read', 'read', 'read'],
+		constants: {
+			TILE: MATMUL_TILE, M, K, J,
+			A_ROW: strides[0], A_COL: strides[1], B_ROW: strides[2], B_COL: strides[3],
+			ACCUMULATE: accumulate, HAS_BIAS: bias
+		}
+	});
+}
+
 /** Builds (or fetches from the cache) the kernels for one linear layer shape. */
 export async function createMatmul(cache: KernelCache, { B, T, C, OC }: MatmulDims): Promise<MatmulOp> {
 	const N = B * T;
 	const product = (label: string, M: number, K: number, J: number, strides: number[], accumulate: boolean, bias: boolean) =>
-		cache.kernel({
-			label,
-			code: matmulWgsl,
-			bindings: ['write', 'read', 'read', 'read'],
-			constants: {
-				TILE: MATMUL_TILE, M, K, J,
-				A_ROW: strides[0], A_COL: strides[1], B_ROW: strides[2], B_COL: strides[3],
-				ACCUMULATE: accumulate, HAS_BIAS: bias
-			}
-		});
+		stridedProduct(cache, { label, M, K, J, strides, accumulate, bias });
 	const [forwardBias, forwardPlain, dinpKernel, dweightKernel, dbiasKernel] = await Promise.all([
 		// out (N,OC) = inp (N,C) @ weight^T (C,OC); weight^T[c,o] sits at o*C + c.
 		product('matmul forward', N, C, OC, [C, 1, 1, C], false, true),
