@@ -8,10 +8,10 @@
 // Under SwiftShader (no GPU) the WebGPU figures are CPU emulation: read them only as ratios against the CPU path.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import { chromium } from 'playwright';
 import { createServer } from 'vite';
+import { benchPagePlugin, freePort } from './bench/page.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
@@ -37,18 +37,6 @@ const TARGETS = { torch_over_cpu: 3 };
 // src/lib/engine/train/trainer.learning.test.ts, which asserts 20% below the unigram baseline after 300 steps).
 const LEARNING = { steps: Number(process.env.BENCH_LEARNING_STEPS ?? 1200), batchSize: 8, lr: 3e-3, minLr: 3e-4, warmupSteps: 20, evalEvery: 300, evalBatches: 16, seed: 1 };
 
-/** A free TCP port on 127.0.0.1. @returns {Promise<number>} */
-function freePort() {
-	return new Promise((resolve, reject) => {
-		const s = createNetServer();
-		s.once('error', reject);
-		s.listen(0, '127.0.0.1', () => {
-			const address = s.address();
-			const port = typeof address === 'object' && address ? address.port : 0;
-			s.close(() => resolve(port));
-		});
-	});
-}
 
 /**
  * @typedef {{ B: number, T: number, warmup: number, steps: number, ms: number }} TrainPlan
@@ -348,23 +336,7 @@ async function main() {
 		resolve: { alias: { $lib: join(root, 'src/lib') } },
 		optimizeDeps: { noDiscovery: true, include: [] },
 		server: { host: '127.0.0.1', port, strictPort: true, hmr: false },
-		plugins: [
-			{
-				name: 'ledgerlight:bench-page',
-				configureServer(s) {
-					// Cross-origin isolation gives the page a 5 us clock instead of 100 us.
-					s.middlewares.use((req, res, next) => {
-						res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
-						res.setHeader('Cross-Origin-Embedder-Policy', 'credentialless');
-						if (req.url === '/__bench/') {
-							res.setHeader('Content-Type', 'text/html');
-							return res.end('<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>bench:engine</title>');
-						}
-						next();
-					});
-				}
-			}
-		]
+		plugins: [benchPagePlugin('bench:engine')]
 	});
 	let browser;
 	try {

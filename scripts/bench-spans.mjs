@@ -5,11 +5,11 @@
 // the best of BUILD_REPS runs, and ratios compare runs from the same invocation (the machine's 2 cores are shared).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright';
 import { createServer } from 'vite';
+import { benchPagePlugin, freePort } from './bench/page.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const SIZES = [1_000_000, 10_000_000];
@@ -55,18 +55,6 @@ int main(int argc, char **argv) {
 }
 `;
 
-/** A free TCP port on 127.0.0.1. @returns {Promise<number>} */
-function freePort() {
-	return new Promise((resolve, reject) => {
-		const s = createNetServer();
-		s.once('error', reject);
-		s.listen(0, '127.0.0.1', () => {
-			const address = s.address();
-			const port = typeof address === 'object' && address ? address.port : 0;
-			s.close(() => resolve(port));
-		});
-	});
-}
 
 /** A seeded generator of floats in [0, 1). @param {number} seed */
 function rng(seed) {
@@ -281,27 +269,7 @@ async function main() {
 		logLevel: 'warn',
 		optimizeDeps: { include: OPTIMIZE },
 		server: { host: '127.0.0.1', port, strictPort: true, hmr: false },
-		plugins: [
-			{
-				name: 'ledgerlight:bench-files',
-				configureServer(s) {
-					// Cross-origin isolation gives the page a 5 us clock instead of 100 us.
-					s.middlewares.use((req, res, next) => {
-						res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
-						res.setHeader('Cross-Origin-Embedder-Policy', 'credentialless');
-						if (req.url === '/__bench/') {
-							res.setHeader('Content-Type', 'text/html');
-							return res.end('<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>bench:spans</title>');
-						}
-						if (req.url === '/__bench/records.json') {
-							res.setHeader('Content-Type', 'application/json');
-							return res.end(recordsJson);
-						}
-						next();
-					});
-				}
-			}
-		]
+		plugins: [benchPagePlugin('bench:spans', { 'records.json': () => recordsJson })]
 	});
 	const dir = mkdtempSync(join(tmpdir(), 'bench-spans-'));
 	let browser;

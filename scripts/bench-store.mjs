@@ -4,10 +4,10 @@
 // The page loads the store's TypeScript modules straight from the dev server (no build), so it measures this tree.
 // `npm run bench:store -- --profile` adds the time of each CPU stage of the pipeline, run alone.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import { chromium } from 'playwright';
 import { createServer, runnerImport } from 'vite';
+import { freePort } from './bench/page.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 100_000);
@@ -21,16 +21,6 @@ const FILTER_TEXT = 'water';
 // makes it reload the page, which would kill the benchmark mid-run.
 const OPTIMIZE = ['idb', 'viem', 'viem/accounts', '@noble/hashes/sha2.js', 'multiformats/cid', 'multiformats/codecs/raw', 'multiformats/codecs/json', 'multiformats/hashes/hasher', '@ipld/car'];
 
-function freePort() {
-	return new Promise((resolve, reject) => {
-		const s = createNetServer();
-		s.once('error', reject);
-		s.listen(0, '127.0.0.1', () => {
-			const { port } = s.address();
-			s.close(() => resolve(port));
-		});
-	});
-}
 
 /** The benchmark's input: one `{"text": "lemma, lemma: gloss"}` line per WordNet synset, the first RECORDS of them. */
 async function buildJsonl() {
