@@ -10,8 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright';
-import { createServer } from 'vite';
-import { benchPagePlugin, freePort } from './bench/page.mjs';
+import { benchPagePlugin, benchServer, freePort } from './bench/page.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
@@ -328,16 +327,7 @@ function measureTorch(configs) {
 async function main() {
 	const t0 = Date.now();
 	const port = await freePort();
-	const server = await createServer({
-		configFile: false,
-		root,
-		cacheDir: join(root, 'node_modules/.vite-bench-engine'),
-		logLevel: 'warn',
-		resolve: { alias: { $lib: join(root, 'src/lib') } },
-		optimizeDeps: { noDiscovery: true, include: [] },
-		server: { host: '127.0.0.1', port, strictPort: true, hmr: false },
-		plugins: [benchPagePlugin('bench:engine')]
-	});
+	const server = await benchServer({ name: 'bench-engine', port, plugins: [benchPagePlugin('bench:engine')] });
 	let browser;
 	try {
 		await server.listen();

@@ -1,6 +1,29 @@
-// What the browser benchmarks share: a free port for their Vite server, and the plugin that serves their blank,
-// cross-origin-isolated page (a 5 us clock instead of 100 us) plus any JSON the page fetches.
+// What the benchmarks share: the Vite server that loads this tree's TypeScript (ssrLoadModule in Node, import() in a
+// page), a free port for it, and the plugin that serves the browser benchmarks' blank, cross-origin-isolated page (a
+// 5 us clock instead of 100 us) plus any JSON the page fetches.
 import { createServer as createNetServer } from 'node:net';
+import { join } from 'node:path';
+import { createServer } from 'vite';
+
+const root = new URL('../..', import.meta.url).pathname;
+
+/**
+ * A Vite dev server over the tree, with `$lib` resolved and no dependency discovery: on `port` (for a page) with the
+ * plugins, or in middleware mode (Node only) without a port. Its cache lives in node_modules/.vite-<name>.
+ * @param {{ name: string, port?: number, plugins?: import('vite').PluginOption[] }} options
+ */
+export function benchServer({ name, port, plugins = [] }) {
+	return createServer({
+		configFile: false,
+		root,
+		cacheDir: join(root, `node_modules/.vite-${name}`),
+		logLevel: 'warn',
+		resolve: { alias: { $lib: join(root, 'src/lib') } },
+		optimizeDeps: { noDiscovery: true, include: [] },
+		server: port === undefined ? { middlewareMode: true, hmr: false, ws: false } : { host: '127.0.0.1', port, strictPort: true, hmr: false },
+		plugins
+	});
+}
 
 /** A free TCP port on 127.0.0.1. @returns {Promise<number>} */
 export function freePort() {

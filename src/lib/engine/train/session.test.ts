@@ -3,29 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import { modelArchive } from '../checkpoint/archive';
 import { importCheckpoint } from '../checkpoint/checkpoint';
-import type { RunStorage } from '../checkpoint/opfs';
 import { TrainingDataError, TrainingRunError } from './errors';
 import { prepareTrainingRun } from './prepare';
 import { createTrainerApi, type StartTrainingParameters, type TrainingEvent } from './session';
-import { sentenceRecords } from './test-fixtures';
+import { memoryStorage, sentenceRecords } from './test-fixtures';
 import { Trainer } from './trainer';
-
-// Files by `${runId}/${path}`; a copy of the map is the storage as a killed worker would leave it.
-function memoryStorage(files = new Map<string, Uint8Array>()): RunStorage & { files: Map<string, Uint8Array> } {
-	const runOf = (key: string) => key.slice(0, key.indexOf('/'));
-	const names = (runId: string) => [...files.keys()].filter((k) => runOf(k) === runId).map((k) => k.slice(runId.length + 1).split('/')[0]);
-	return {
-		files,
-		listRuns: async () => [...new Set([...files.keys()].map(runOf))].sort(),
-		list: async (runId) => [...new Set(names(runId))].sort(),
-		read: async (runId, path) => files.get(`${runId}/${path}`)?.slice() ?? null,
-		write: async (runId, path, bytes) => void files.set(`${runId}/${path}`, bytes.slice()),
-		remove: async (runId, name) => {
-			const prefix = name === undefined ? `${runId}/` : `${runId}/${name}`;
-			for (const key of [...files.keys()]) if (key === prefix || key.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`)) files.delete(key);
-		}
-	};
-}
 
 const RECORDS = sentenceRecords(40);
 const PARAMS: StartTrainingParameters = {
@@ -45,7 +27,7 @@ async function referenceParams(): Promise<Float32Array> {
 	return Float32Array.from(trainer.state().params);
 }
 
-async function finalParams(storage: RunStorage, runId: string): Promise<Float32Array> {
+async function finalParams(storage: ReturnType<typeof memoryStorage>, runId: string): Promise<Float32Array> {
 	return importCheckpoint(await createTrainerApi({ storage }).readCheckpoint(runId)).params;
 }
 

@@ -1,7 +1,8 @@
-// Records for the training session's tests (imported by tests only): short, varied English sentences with stable
-// CIDs, enough text for a 300-token BPE and a few hundred windows of a short blockSize.
+// Fixtures for the training session's tests (imported by tests only): short, varied English sentences with stable
+// CIDs, enough text for a 300-token BPE and a few hundred windows of a short blockSize; and an in-memory RunStorage.
 import { recordCidString } from '$lib/core/cid';
 import { canonicalRecord } from '$lib/core/record';
+import type { RunStorage } from '../checkpoint/opfs';
 import type { TrainingRecord } from './data';
 
 const PLACES = ['river', 'meadow', 'quarry', 'orchard', 'harbor', 'forest'];
@@ -20,4 +21,21 @@ export function sentenceRecords(count: number): TrainingRecord[] {
 		const { content, bytes } = canonicalRecord('text', { text: sentence(i) });
 		return { cid: recordCidString(bytes), content };
 	});
+}
+
+// Files by `${runId}/${path}`; a copy of the map is the storage as a killed worker would leave it.
+export function memoryStorage(files = new Map<string, Uint8Array>()): RunStorage & { files: Map<string, Uint8Array> } {
+	const runOf = (key: string) => key.slice(0, key.indexOf('/'));
+	const names = (runId: string) => [...files.keys()].filter((k) => runOf(k) === runId).map((k) => k.slice(runId.length + 1).split('/')[0]);
+	return {
+		files,
+		listRuns: async () => [...new Set([...files.keys()].map(runOf))].sort(),
+		list: async (runId) => [...new Set(names(runId))].sort(),
+		read: async (runId, path) => files.get(`${runId}/${path}`)?.slice() ?? null,
+		write: async (runId, path, bytes) => void files.set(`${runId}/${path}`, bytes.slice()),
+		remove: async (runId, name) => {
+			const prefix = name === undefined ? `${runId}/` : `${runId}/${name}`;
+			for (const key of [...files.keys()]) if (key === prefix || key.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`)) files.delete(key);
+		}
+	};
 }

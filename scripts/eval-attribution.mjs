@@ -1,0 +1,160 @@
+// `npm run eval:attribution`: is influence attribution right? Measured against retraining, in Node on the CPU, with
+// fixed seeds (src/lib/attribution/eval/harness.ts has the steps). A WordNet Datanet with planted facts; the `tiny`
+// model trained on all of it and on `models` random halves; then LDS of each method over held-out records and the
+// full model's generations, and how often a planted fact's record ranks first for its word. The models train in two
+// child processes (the machine's two cores), each loading the TypeScript through its own Vite server. Prints a table
+// and writes bench/results/attribution.json.
+//
+// EVAL_CACHE=<dir> keeps the trained parameters there (keyed by the data and training config), so trying another
+// attribution setting skips the training; EVAL_CONFIG='{"checkpoints":2}' overrides fields of the config.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { benchServer } from './bench/page.mjs';
+
+const root = new URL('..', import.meta.url).pathname;
+const HARNESS = '/src/lib/attribution/eval/harness.ts';
+
+async function withLoader(/** @type {(load: (path: string) => Promise<any>) => Promise<void>} */ body) {
+	const server = await benchServer({ name: 'eval-attribution' });
+	try {
+		await body((path) => server.ssrLoadModule(path));
+	} finally {
+		await server.close();
+	}
+}
+
+/** @param {any} config */
+function snapshotSteps(config) {
+	const steps = config.train.steps;
+	const c = config.checkpoints;
+	return Array.from({ length: c }, (_, i) => Math.round((steps * (i + 1)) / c));
+}
+
+// Child mode: train jobs shard, shard + shards, ... (job 0 is the full model, job j the subset j - 1) into dir.
+async function child(/** @type {string} */ dir, /** @type {number} */ shard, /** @type {number} */ shards) {
+	const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+	await withLoader(async (load) => {
+		const h = await load(HARNESS);
+		const { allSynsets } = await load('/src/lib/demo/wordnet.node.ts');
+		const data = h.evalData(allSynsets(), config);
+		const masks = h.subsetMasks(data.train.length, config);
+		const base = config.base ? new Float32Array(readFileSync(join(dir, 'base.f32')).buffer.slice(0)) : null;
+		for (let job = shard; job <= config.models; job += shards) {
+			const file = join(dir, `job-${job}.f32`);
+			if (existsSync(file)) continue;
+			const t0 = Date.now();
+			const { params, snapshots } = h.trainModel(data, job === 0 ? null : masks[job - 1], config, job === 0 ? snapshotSteps(config) : [], base);
+			const all = job === 0 ? snapshots : [params];
+			const out = new Float32Array(all.reduce((s, p) => s + p.length, 0));
+			let o = 0;
+			for (const p of all) out.set(p, (o += p.length) - p.length);
+			writeFileSync(file + '.tmp', new Uint8Array(out.buffer));
+			writeFileSync(file, readFileSync(file + '.tmp'));
+			rmSync(file + '.tmp');
+			console.log(`  model ${job} of ${config.models} trained in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+		}
+	});
+}
+
+function run(/** @type {string[]} */ args) {
+	return new Promise((resolve, reject) => {
+		const p = spawn(process.execPath, [new URL(import.meta.url).pathname, ...args], { stdio: 'inherit' });
+		p.on('exit', (code) => (code === 0 ? resolve(undefined) : reject(new Error(`trainer process exited with ${code}`))));
+	});
+}
+
+async function main() {
+	const t0 = Date.now();
+	let config;
+	let result;
+	await withLoader(async (load) => {
+		const h = await load(HARNESS);
+		config = { ...h.DEFAULT_EVAL_CONFIG, ...JSON.parse(process.env.EVAL_CONFIG ?? '{}') };
+		const trainingKey = createHash('sha256')
+			.update(JSON.stringify([config.lexname, config.base, config.records, config.heldOut, config.planted, config.models, config.subsetFraction, config.vocabSize, config.model, config.train, config.checkpoints, config.seed]))
+			.digest('hex')
+			.slice(0, 16);
+		const dir = process.env.EVAL_CACHE ? join(process.env.EVAL_CACHE, trainingKey) : mkdtempSync(join(tmpdir(), 'eval-attribution-'));
+		mkdirSync(dir, { recursive: true });
+		writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+		const shards = Math.max(1, Math.min(2, cpus().length));
+		const { allSynsets } = await load('/src/lib/demo/wordnet.node.ts');
+		const data = h.evalData(allSynsets(), config);
+		const tBase = Date.now();
+		if (config.base && !existsSync(join(dir, 'base.f32'))) {
+			console.log(`Pretraining the base model on ${config.base.lexname}...`);
+			writeFileSync(join(dir, 'base.f32'), new Uint8Array(h.trainBase(data, config).buffer));
+		}
+		const baseSeconds = (Date.now() - tBase) / 1000;
+		console.log(`Training the full model and ${config.models} subset models in ${shards} processes...`);
+		const tTrain = Date.now();
+		await Promise.all(Array.from({ length: shards }, (_, s) => run(['--child', dir, String(s), String(shards)])));
+		const trainSeconds = (Date.now() - tTrain) / 1000;
+
+		const masks = h.subsetMasks(data.train.length, config);
+		const P = h.modelWith(data, new Float32Array(0)).params.length;
+		const read = (/** @type {number} */ job) => new Float32Array(readFileSync(join(dir, `job-${job}.f32`)).buffer.slice(0));
+		const full = read(0);
+		const checkpoints = Array.from({ length: config.checkpoints }, (_, c) => h.modelWith(data, full.subarray(c * P, (c + 1) * P)));
+		const finalModel = checkpoints[checkpoints.length - 1];
+		const queries = h.evalQueries(finalModel, data, config);
+		const tScore = Date.now();
+		const scores = h.methodScores(checkpoints, data, queries, config);
+		const scoreSeconds = (Date.now() - tScore) / 1000;
+		const perModel = masks.map((_, j) => h.queryLosses(h.modelWith(data, read(j + 1)), queries));
+		const losses = queries.map((_, q) => Float64Array.from(perModel, (l) => l[q]));
+		const metrics = h.evalMetrics(scores, data, queries, masks, losses);
+		if (!process.env.EVAL_CACHE) rmSync(dir, { recursive: true, force: true });
+		const ldsQueries = queries.filter((q) => q.kind !== 'planted').length;
+		result = {
+			lds: metrics.lds.influence,
+			lds_identity: metrics.lds.identity,
+			lds_cosine: metrics.lds.cosine,
+			lds_bm25: metrics.lds.bm25,
+			lds_random: metrics.lds.random,
+			lds_over_identity: metrics.lds.influence / metrics.lds.identity,
+			lds_by_query_kind: metrics.ldsByKind,
+			planted_top1: metrics.plantedTop1.influence,
+			planted_top1_by_method: metrics.plantedTop1,
+			planted_share_top1: metrics.plantedShareTop1,
+			planted_learned: metrics.plantedLearned,
+			queries: ldsQueries,
+			planted_queries: queries.length - ldsQueries,
+			models: config.models,
+			training_records: data.train.length,
+			full_model_loss_on_queries: Array.from(h.queryLosses(finalModel, queries)).reduce((a, b) => a + b, 0) / queries.length,
+			generation_examples: queries.filter((q) => q.kind === 'generation').slice(0, 3).map((q) => q.text),
+			planted_examples: queries.filter((q) => q.kind === 'planted').slice(0, 3).map((q) => ({ fact: q.text, generated: q.generated })),
+			config,
+			base_seconds: baseSeconds,
+			train_seconds: trainSeconds,
+			score_seconds: scoreSeconds,
+			total_seconds: (Date.now() - t0) / 1000,
+			machine: `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}`,
+			measured_at: new Date().toISOString().slice(0, 10)
+		};
+	});
+	const r = /** @type {any} */ (result);
+	const f = (/** @type {number} */ x) => x.toFixed(3);
+	console.log(`\n| method | LDS (${r.queries} queries, ${r.models} models) | planted top-1 (${r.planted_queries}) |`);
+	console.log('|---|---|---|');
+	for (const m of ['influence', 'identity', 'cosine', 'bm25', 'random']) {
+		const name = m === 'influence' ? `influence (${r.config.preconditioner.kind}, damping ${r.config.preconditioner.dampingRatio})` : m;
+		console.log(`| ${name} | ${f(r[m === 'influence' ? 'lds' : `lds_${m}`])} | ${f(r.planted_top1_by_method[m])} |`);
+	}
+	console.log(`\nLDS by query kind: ${JSON.stringify(r.lds_by_query_kind, (_, v) => (typeof v === 'number' ? Number(v.toFixed(3)) : v))}`);
+	console.log(`Planted: record ranks first ${f(r.planted_top1)}, its contributor has the largest share ${f(r.planted_share_top1)}; the model reproduces ${f(r.planted_learned)} of the facts.`);
+	console.log(`Targets: lds >= 0.40 (${r.lds >= 0.4 ? 'met' : 'missed'}), lds >= 2 x identity (${r.lds >= 2 * r.lds_identity ? 'met' : 'missed'}), planted_top1 >= 0.90 (${r.planted_top1 >= 0.9 ? 'met' : 'missed'}).`);
+	console.log(`Base ${r.base_seconds.toFixed(0)} s, training ${r.train_seconds.toFixed(0)} s, scoring ${r.score_seconds.toFixed(0)} s, total ${r.total_seconds.toFixed(0)} s.`);
+	if (!process.env.EVAL_CONFIG) {
+		mkdirSync(join(root, 'bench/results'), { recursive: true });
+		writeFileSync(join(root, 'bench/results/attribution.json'), JSON.stringify(r, null, '\t') + '\n');
+		console.log('Wrote bench/results/attribution.json');
+	}
+}
+
+if (process.argv[2] === '--child') await child(process.argv[3], Number(process.argv[4]), Number(process.argv[5]));
+else await main();

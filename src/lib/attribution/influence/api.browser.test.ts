@@ -1,0 +1,90 @@
+// The influence API in Chromium through workers/attribution.worker.ts and comlink, over real OPFS and IndexedDB: a
+// model trained by the trainer worker on a Datanet of two contributors' sentences plus one planted fact by a third,
+// its index built with progress, a query about the planted word answered with that record first and its contributor
+// holding the largest share, and a new worker (a reload) answering from the stored index without rebuilding.
+import * as Comlink from 'comlink';
+import { afterEach, describe, expect, test } from 'vitest';
+import { recordCidString } from '../../core/cid';
+import { canonicalRecord } from '../../core/record';
+import { opfsRunStorage } from '../../engine/checkpoint/opfs';
+import type { TrainerApi, TrainingEvent } from '../../engine/train/session';
+import { sentence } from '../../engine/train/test-fixtures';
+import { createDatanet } from '../../store/datanets';
+import { openLedgerDb } from '../../store/db';
+import { putRecords } from '../../store/records';
+import { ALICE, BOB, datanetInput, freshDbName, textRecord } from '../../store/test-fixtures';
+import type { InfluenceApi, InfluenceIndexProgress } from './api';
+import { INFLUENCE_INDEX_DIRECTORY } from './store';
+
+const CAROL = '0x' + 'ca'.repeat(20);
+const PLANTED = 'zorblat: a blue fish of lake Qwerty';
+
+const workers: Worker[] = [];
+const runIds: string[] = [];
+afterEach(async () => {
+	for (const worker of workers.splice(0)) worker.terminate();
+	for (const runId of runIds.splice(0)) await opfsRunStorage().remove(runId);
+	const indexes = opfsRunStorage(INFLUENCE_INDEX_DIRECTORY);
+	for (const key of await indexes.listRuns()) await indexes.remove(key);
+});
+
+function spawn<T>(path: 'trainer' | 'attribution'): Comlink.Remote<T> {
+	const url = path === 'trainer' ? new URL('../../../../workers/trainer.worker.ts', import.meta.url) : new URL('../../../../workers/attribution.worker.ts', import.meta.url);
+	const worker = new Worker(url, { type: 'module' });
+	workers.push(worker);
+	return Comlink.wrap<T>(worker);
+}
+
+async function trainedRun() {
+	const dbName = freshDbName();
+	const db = await openLedgerDb(dbName);
+	const { id } = await createDatanet(db, datanetInput({ name: 'Sentences' }));
+	const rows = Array.from({ length: 40 }, (_, i) => ({ record: textRecord(id, sentence(i), { contributor: i % 2 ? ALICE : BOB, status: 'approved' }) }));
+	rows.push({ record: textRecord(id, PLANTED, { contributor: CAROL, status: 'approved' }) });
+	await putRecords(db, id, rows);
+	const trainer = spawn<TrainerApi>('trainer');
+	const runId = crypto.randomUUID();
+	runIds.push(runId);
+	const events: TrainingEvent[] = [];
+	const result = await trainer.start(
+		{ runId, datanetIds: [id], dbName, model: { preset: 'tiny', overrides: { blockSize: 32 } }, train: { steps: 60, batchSize: 4, lr: 3e-3, warmupSteps: 5, evalEvery: 60, evalBatches: 1, seed: 1, validationFraction: 0 }, checkpointEvery: 60, backend: 'cpu' },
+		Comlink.proxy((e: TrainingEvent) => void events.push(e))
+	);
+	expect(result).toMatchObject({ status: 'finished', step: 60 });
+	return { runId, dbName };
+}
+
+describe('the influence API in the attribution worker', () => {
+	test('builds a model\'s index with progress, ranks a planted fact\'s record first for its word, and reloads it', async () => {
+		const { runId, dbName } = await trainedRun();
+		const api = spawn<InfluenceApi>('attribution');
+		await expect(api.queryInfluence({ runId, prompt: 'zorblat:', answer: ' a blue fish' })).rejects.toThrow(/no influence index yet/);
+		expect(await api.influenceIndexOf(runId)).toBeNull();
+
+		const progress: InfluenceIndexProgress[] = [];
+		const summary = await api.buildInfluenceIndex({ runId, dbName }, Comlink.proxy((p: InfluenceIndexProgress) => void progress.push(p)));
+		expect(summary).toMatchObject({ runId, records: 41, k: 2304, unknownContributors: 0 });
+		expect(summary.weightsHash).toMatch(/^0x[0-9a-f]{64}$/);
+		await expect.poll(() => progress.at(-1)?.phase).toBe('done');
+		const gradients = progress.filter((p) => p.phase === 'gradients');
+		expect(gradients.at(-1)).toEqual({ phase: 'gradients', done: 41, total: 41 });
+		expect(gradients.every((p, i) => i === 0 || p.done >= gradients[i - 1].done)).toBe(true);
+
+		const plantedCid = recordCidString(canonicalRecord('text', { text: PLANTED }).bytes);
+		const result = await api.queryInfluence({ runId, prompt: 'zorblat:', answer: ' a blue fish of lake Qwerty', topK: 5 });
+		expect(result.backend).toBe('cpu'); // SwiftShader is a fallback adapter: scoring stays on the CPU
+		expect(result.top).toHaveLength(5);
+		expect(result.top[0]).toMatchObject({ cid: plantedCid, contributor: CAROL });
+		expect(result.top.every((r, i) => i === 0 || r.score <= result.top[i - 1].score)).toBe(true);
+		expect(result.shares[0].contributor).toBe(CAROL);
+		expect(result.shares.reduce((s, x) => s + x.bps, 0)).toBe(10_000);
+		expect(result.method).toMatchObject({ name: 'influence', k: 2304, topK: 5, weightsHash: summary.weightsHash, preconditioner: { kind: 'layer' } });
+
+		// A reload: a new worker finds the stored index and gives the same answer.
+		const again = spawn<InfluenceApi>('attribution');
+		expect(await again.influenceIndexOf(runId)).toEqual(summary);
+		const reloaded = await again.queryInfluence({ runId, prompt: 'zorblat:', answer: ' a blue fish of lake Qwerty', topK: 5 });
+		expect(reloaded.top).toEqual(result.top);
+		expect(reloaded.shares).toEqual(result.shares);
+	}, 120_000);
+});

@@ -1,0 +1,157 @@
+// The influence half of the attribution worker's API: build a trained model's influence index from its training run
+// (the run's own token streams and latest checkpoint, so the index covers exactly the records the model trained on,
+// with their contributors read from IndexedDB), keep it in OPFS keyed by the weights hash, and answer queries.
+// Scoring runs on WebGPU when the worker gets a hardware adapter and on the CPU otherwise (a software adapter is
+// slower than the CPU path, measured in bench/results/influence.json); both compute the same dot products.
+import { END_OF_TEXT } from '$lib/core/tokenizer/bpe';
+import { opfsRunStorage, type RunStorage } from '$lib/engine/checkpoint/opfs';
+import { weightsHash } from '$lib/engine/checkpoint/weightsHash';
+import { createGPT, type GPT } from '$lib/engine/cpu/gpt';
+import { loadRun, readManifest } from '$lib/engine/train/runStore';
+import { requestGPU, type GPUContext } from '$lib/engine/webgpu/device';
+import { openLedgerDb } from '$lib/store/db';
+import { forEachChunk } from '$lib/store/records';
+import type { Hex } from '$lib/store/schema';
+import type { BpeTokenizer } from '$lib/core/tokenizer/bpe';
+import { InfluenceIndexError } from './errors';
+import type { ProjectionOptions } from './gradients';
+import { buildInfluenceIndex, queryInfluence, type InfluenceIndex, type InfluenceIndexMeta, type InfluenceRecord, type QueryInfluenceReturnType, type Scorer } from './index';
+import type { PreconditionerOptions } from './preconditioner';
+import { INFLUENCE_INDEX_DIRECTORY, loadInfluenceIndex, saveInfluenceIndex } from './store';
+import { WebGPUScorer } from './webgpu/score';
+
+/** A build's progress: the run read, records' gradients computed, the index saved. */
+export type InfluenceIndexProgress = { phase: 'read' | 'gradients' | 'save' | 'done'; done: number; total: number };
+
+/** What the page shows of an index. */
+export type InfluenceIndexSummary = Pick<InfluenceIndexMeta, 'weightsHash' | 'records' | 'k' | 'projection' | 'preconditioner' | 'createdAt'> & {
+	runId: string;
+	/** Records whose contributor this browser does not know (removed since training); they get no share. */
+	unknownContributors: number;
+};
+
+export type BuildInfluenceIndexApiParameters = {
+	runId: string;
+	dbName?: string;
+	projection?: ProjectionOptions;
+	preconditioner?: PreconditionerOptions;
+};
+
+export type QueryInfluenceApiParameters = { runId: string; prompt: string; answer: string; topK?: number };
+
+/** A query's result with the scorer that ran it. */
+export type QueryInfluenceApiReturnType = QueryInfluenceReturnType & { backend: 'webgpu' | 'cpu' };
+
+export type CreateInfluenceApiParameters = {
+	runs?: RunStorage;
+	indexes?: RunStorage;
+	/** Default: requestGPU; a software adapter is not used for scoring. */
+	requestDevice?: () => Promise<GPUContext>;
+};
+
+// A model and its index, loaded once per weights hash.
+type Loaded = { runId: string; model: GPT; tokenizer: BpeTokenizer; hash: string; index: InfluenceIndex; scorer: Scorer | null; backend: 'webgpu' | 'cpu' };
+
+/** Creates the influence API over training runs and indexes in OPFS (memory storages in tests). */
+export function createInfluenceApi({ runs = opfsRunStorage(), indexes = opfsRunStorage(INFLUENCE_INDEX_DIRECTORY), requestDevice = requestGPU }: CreateInfluenceApiParameters = {}) {
+	let loaded: Loaded | null = null;
+	let gpu: Promise<GPUContext | null> | null = null;
+
+	async function modelOf(runId: string) {
+		const manifest = await readManifest(runs, runId);
+		if (!manifest) throw new InfluenceIndexError('There is no trained model under this id.', { details: runId });
+		const run = await loadRun(runs, runId);
+		if (!run.checkpoint) throw new InfluenceIndexError('This model has no checkpoint yet.', { details: runId, hint: 'Train it for at least one checkpoint first.' });
+		const model = createGPT(run.checkpoint.config);
+		model.params.set(run.checkpoint.params);
+		return { run, model, hash: weightsHash(model.params as Float32Array) };
+	}
+
+	async function scorerFor(index: InfluenceIndex): Promise<{ scorer: Scorer | null; backend: 'webgpu' | 'cpu' }> {
+		gpu ??= requestDevice()
+			.then((ctx) => (ctx.adapterInfo?.isFallbackAdapter ? null : ctx))
+			.catch(() => null);
+		const ctx = await gpu;
+		if (!ctx) return { scorer: null, backend: 'cpu' };
+		try {
+			const webgpu = await WebGPUScorer.create({ device: ctx.device, matrix: index.gradients });
+			return { scorer: (q) => webgpu.score(q), backend: 'webgpu' };
+		} catch {
+			return { scorer: null, backend: 'cpu' };
+		}
+	}
+
+	async function load(runId: string): Promise<Loaded> {
+		const { run, model, hash } = await modelOf(runId);
+		if (loaded?.hash === hash) return loaded;
+		const index = await loadInfluenceIndex(indexes, hash);
+		if (!index) throw new InfluenceIndexError('This model has no influence index yet.', { details: runId, hint: 'Build its influence index first.' });
+		loaded = { runId, model, tokenizer: run.tokenizer, hash, index, ...(await scorerFor(index)) };
+		return loaded;
+	}
+
+	return {
+		/** Computes every training record's projected gradient on the run's latest checkpoint and saves the index. */
+		async buildInfluenceIndex({ runId, dbName, projection, preconditioner }: BuildInfluenceIndexApiParameters, onProgress?: (p: InfluenceIndexProgress) => void): Promise<InfluenceIndexSummary> {
+			const { run, model, hash } = await modelOf(runId);
+			const { train } = run.data;
+			onProgress?.({ phase: 'read', done: 0, total: train.cids.length });
+			const sources = await contributorsOf(run.spec.datanetIds ?? [], new Set(train.cids), dbName);
+			const endOfText = run.tokenizer.tokenId(END_OF_TEXT)!;
+			const examples = train.cids.map((cid, i) => {
+				const body = train.tokens.subarray(train.offsets[i], train.offsets[i + 1]);
+				const tokens = new Int32Array(body.length + 1);
+				tokens[0] = endOfText;
+				tokens.set(body, 1);
+				return { cid, contributor: sources.get(cid)?.contributor ?? '', datanetId: sources.get(cid)?.datanetId ?? null, tokens };
+			});
+			const index = buildInfluenceIndex({ model, weightsHash: hash, examples, projection, preconditioner, onProgress: (done, total) => onProgress?.({ phase: 'gradients', done, total }) });
+			onProgress?.({ phase: 'save', done: 0, total: 1 });
+			await saveInfluenceIndex(indexes, index);
+			if (loaded?.hash === hash) loaded = null;
+			onProgress?.({ phase: 'done', done: 1, total: 1 });
+			return summaryOf(runId, index);
+		},
+
+		/** The index of the run's latest weights, or null when none was built. */
+		async influenceIndexOf(runId: string): Promise<InfluenceIndexSummary | null> {
+			const { hash } = await modelOf(runId);
+			const index = await loadInfluenceIndex(indexes, hash);
+			return index && summaryOf(runId, index);
+		},
+
+		/** Scores every training record for the answer to the prompt; the top records and contributor shares. */
+		async queryInfluence({ runId, prompt, answer, topK }: QueryInfluenceApiParameters): Promise<QueryInfluenceApiReturnType> {
+			const l = await load(runId);
+			const endOfText = l.tokenizer.tokenId(END_OF_TEXT)!;
+			const promptTokens = [endOfText, ...l.tokenizer.encode(prompt)];
+			const answerTokens = Array.from(l.tokenizer.encode(answer));
+			if (answerTokens.length === 0) throw new InfluenceIndexError('There is no answer to attribute.', { hint: 'Generate or type an answer first.' });
+			// The answer's last tokens, with the prompt's end as context, when the two are longer than the model's window.
+			const tokens = Int32Array.from([...promptTokens, ...answerTokens]);
+			const result = await queryInfluence({ index: l.index, model: l.model, weightsHash: l.hash, example: { tokens, firstTarget: promptTokens.length }, topK, scorer: l.scorer ?? undefined });
+			return { ...result, backend: l.backend };
+		}
+	};
+}
+
+/** The influence API's type (the worker exposes it through comlink). */
+export type InfluenceApi = ReturnType<typeof createInfluenceApi>;
+
+// Each wanted CID's contributor and Datanet, from the approved records of the run's Datanets.
+async function contributorsOf(datanetIds: readonly string[], wanted: ReadonlySet<string>, dbName?: string): Promise<Map<string, Omit<InfluenceRecord, 'cid'>>> {
+	const out = new Map<string, Omit<InfluenceRecord, 'cid'>>();
+	if (datanetIds.length === 0) return out;
+	const db = await openLedgerDb(dbName);
+	for (const datanetId of [...datanetIds].sort()) {
+		await forEachChunk(db, datanetId as Hex, (chunk) => {
+			for (const r of chunk.records) if (wanted.has(r.cid) && !out.has(r.cid)) out.set(r.cid, { contributor: r.contributor, datanetId });
+		});
+	}
+	return out;
+}
+
+function summaryOf(runId: string, index: InfluenceIndex): InfluenceIndexSummary {
+	const { weightsHash, records, k, projection, preconditioner, createdAt } = index.meta;
+	return { runId, weightsHash, records, k, projection, preconditioner, createdAt, unknownContributors: index.records.filter((r) => r.contributor === '').length };
+}

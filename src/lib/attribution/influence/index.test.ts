@@ -1,0 +1,132 @@
+// The influence index in Node: built from a small model trained on sentences plus one planted fact, its f16 scores
+// against the float32 dot products, independence of the batch size, the planted record first with its contributor's
+// share largest, the share rule, and the OPFS layout through an in-memory storage (round trip, interrupted write,
+// damage, another version).
+import { beforeAll, describe, expect, it } from 'vitest';
+import { recordCidString } from '$lib/core/cid';
+import { canonicalRecord } from '$lib/core/record';
+import { END_OF_TEXT, trainBpe } from '$lib/core/tokenizer/bpe';
+import { weightsHash } from '$lib/engine/checkpoint/weightsHash';
+import { gptConfig } from '$lib/engine/config';
+import type { GPT } from '$lib/engine/cpu/gpt';
+import { memoryStorage, sentence } from '$lib/engine/train/test-fixtures';
+import { Trainer, trainConfig } from '$lib/engine/train/trainer';
+import { gptProjection, projectedGradients } from './gradients';
+import { buildInfluenceIndex, influenceShares, queryInfluence, type InfluenceIndex } from './index';
+import { precondition } from './preconditioner';
+import { loadInfluenceIndex, saveInfluenceIndex } from './store';
+
+const PLANTED = 'zorblat: a blue fish of lake Qwerty';
+const texts = [...Array.from({ length: 30 }, (_, i) => sentence(i)), PLANTED];
+const contributor = (i: number) => (i === texts.length - 1 ? '0x' + 'ca'.repeat(20) : i % 2 ? '0x' + 'a1'.repeat(20) : '0x' + 'b0'.repeat(20));
+const tokenizer = trainBpe(texts, { vocabSize: 300 });
+const eot = tokenizer.tokenId(END_OF_TEXT)!;
+const examples = texts.map((text, i) => ({
+	cid: recordCidString(canonicalRecord('text', { text }).bytes),
+	contributor: contributor(i),
+	datanetId: null,
+	tokens: Int32Array.from([eot, ...tokenizer.encode(text), eot])
+}));
+const query = () => {
+	const prompt = [eot, ...tokenizer.encode('zorblat:')];
+	return { tokens: Int32Array.from([...prompt, ...tokenizer.encode(' a blue fish of lake Qwerty')]), firstTarget: prompt.length };
+};
+
+let model: GPT;
+let hash: string;
+let index: InfluenceIndex;
+beforeAll(() => {
+	const config = gptConfig('tiny', { vocabSize: tokenizer.vocabSize, blockSize: 32, nLayer: 1, nHead: 2, nEmbd: 32 });
+	const stream = Int32Array.from([eot, ...examples.flatMap((e) => Array.from(e.tokens.subarray(1)))]);
+	const trainer = new Trainer(config, { train: { tokens: stream }, validation: { tokens: new Int32Array(0) } }, trainConfig({ steps: 80, batchSize: 4, lr: 1e-2, warmupSteps: 5, seed: 2 }));
+	for (let s = 0; s < 80; s++) trainer.trainStep();
+	model = trainer.model;
+	hash = weightsHash(model.params as Float32Array);
+	index = buildInfluenceIndex({ model, weightsHash: hash, examples, now: () => 1 });
+});
+
+describe('buildInfluenceIndex and queryInfluence', () => {
+	it('stores f16 gradients whose scores match the float32 dot products within 1% of the largest score', () => {
+		const projection = gptProjection(model.config);
+		const exact = projectedGradients({ model, projection, examples: examples.map((e) => ({ tokens: e.tokens })) });
+		const q = precondition(index.preconditioner, projectedGradients({ model, projection, examples: [query()] }));
+		const k = projection.k;
+		const expected = examples.map((_, i) => {
+			let s = 0;
+			for (let j = 0; j < k; j++) s += exact[i * k + j] * q[j];
+			return s;
+		});
+		const max = Math.max(...expected.map(Math.abs));
+		return queryInfluence({ index, model, weightsHash: hash, example: query(), topK: examples.length }).then(({ top }) => {
+			for (const r of top) expect(Math.abs(r.score - expected[r.index])).toBeLessThan(0.01 * max);
+			expect(index.meta).toMatchObject({ records: 31, k, scale: expect.any(Number), createdAt: 1 });
+			expect(Math.log2(index.meta.scale) % 1).toBe(0);
+		});
+	});
+
+	it('does not depend on the batch size of the build', async () => {
+		const one = buildInfluenceIndex({ model, weightsHash: hash, examples, batchSize: 1, now: () => 1 });
+		const a = await queryInfluence({ index, model, weightsHash: hash, example: query(), topK: 31 });
+		const b = await queryInfluence({ index: one, model, weightsHash: hash, example: query(), topK: 31 });
+		const max = Math.abs(a.top[0].score);
+		const byCid = new Map(b.top.map((r) => [r.cid, r.score]));
+		for (const r of a.top) expect(Math.abs(r.score - byCid.get(r.cid)!)).toBeLessThan(1e-3 * max);
+		expect(b.top[0].cid).toBe(a.top[0].cid);
+	});
+
+	it('ranks the planted record first for its word and gives its contributor the largest share', async () => {
+		const result = await queryInfluence({ index, model, weightsHash: hash, example: query(), topK: 10 });
+		expect(result.top[0].cid).toBe(examples.at(-1)!.cid);
+		expect(result.shares[0].contributor).toBe(contributor(texts.length - 1));
+		expect(result.shares.reduce((s, x) => s + x.bps, 0)).toBe(10_000);
+		expect(result.method).toMatchObject({ name: 'influence', topK: 10, shareFloor: 0.5, weightsHash: hash });
+	});
+
+	it('refuses another model\'s weights and an empty build', async () => {
+		await expect(queryInfluence({ index, model, weightsHash: '0x' + '00'.repeat(32), example: query() })).rejects.toThrow(/other weights/);
+		expect(() => buildInfluenceIndex({ model, weightsHash: hash, examples: [] })).toThrow(/at least one training record/);
+	});
+});
+
+describe('influenceShares', () => {
+	const r = (cid: string, contributor: string, score: number) => ({ cid, contributor, score });
+	it('counts positive scores of at least half the top one, skips unknown contributors, and merges near-duplicates', () => {
+		expect(influenceShares([r('a', 'x', 8), r('b', 'y', 4), r('c', 'z', 3.9), r('d', 'w', -3)])).toEqual([{ contributor: 'x', bps: 6667 }, { contributor: 'y', bps: 3333 }]);
+		expect(influenceShares([r('a', '', 8), r('b', 'y', 4)])).toEqual([{ contributor: 'y', bps: 10_000 }]);
+		// Near-duplicates a and b count once, at the larger weight, split between their contributors.
+		expect(influenceShares([r('a', 'x', 6), r('b', 'y', 6), r('c', 'z', 6)], [['a', 'b']])).toEqual([{ contributor: 'z', bps: 5000 }, { contributor: 'x', bps: 2500 }, { contributor: 'y', bps: 2500 }]);
+		expect(influenceShares([r('a', 'x', -1)])).toEqual([]);
+		expect(influenceShares([])).toEqual([]);
+	});
+});
+
+describe('the influence index store', () => {
+	it('round-trips an index, ignores an interrupted write, and names damage and other versions', async () => {
+		const storage = memoryStorage();
+		expect(await loadInfluenceIndex(storage, hash)).toBeNull();
+		await saveInfluenceIndex(storage, index);
+		const loaded = (await loadInfluenceIndex(storage, hash))!;
+		expect(loaded.meta).toEqual(index.meta);
+		expect(loaded.records).toEqual(index.records);
+		expect(loaded.gradients.bits).toEqual(index.gradients.bits);
+		loaded.preconditioner.blocks.forEach((b, i) => {
+			const original = index.preconditioner.blocks[i];
+			expect([b.offset, b.size, b.damping]).toEqual([original.offset, original.size, original.damping]);
+			for (let j = 0; j < b.inverse.length; j += 97) expect(b.inverse[j]).toBeCloseTo(original.inverse[j], 4);
+		});
+		const a = await queryInfluence({ index, model, weightsHash: hash, example: query() });
+		const b = await queryInfluence({ index: loaded, model, weightsHash: hash, example: query() });
+		expect(b.top.map((t) => t.cid)).toEqual(a.top.map((t) => t.cid));
+
+		const dir = hash.slice(2);
+		const meta = storage.files.get(`${dir}/meta.json`)!;
+		storage.files.delete(`${dir}/meta.json`);
+		expect(await loadInfluenceIndex(storage, hash)).toBeNull();
+		storage.files.set(`${dir}/meta.json`, meta);
+		storage.files.set(`${dir}/gradients.f16`, new Uint8Array(10));
+		await expect(loadInfluenceIndex(storage, hash)).rejects.toThrow(/damaged/);
+		const other = JSON.parse(new TextDecoder().decode(meta));
+		storage.files.set(`${dir}/meta.json`, new TextEncoder().encode(JSON.stringify({ ...other, version: 99 })));
+		await expect(loadInfluenceIndex(storage, hash)).rejects.toThrow(/another version/);
+	});
+});
