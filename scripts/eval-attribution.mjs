@@ -6,7 +6,8 @@
 // and writes bench/results/attribution.json.
 //
 // EVAL_CACHE=<dir> keeps the trained parameters there (keyed by the data and training config), so trying another
-// attribution setting skips the training; EVAL_CONFIG='{"checkpoints":2}' overrides fields of the config.
+// attribution setting skips the training; EVAL_CONFIG='{"checkpoints":2}' overrides fields of the config (and then
+// the results file is not written); EVAL_VARIANTS='[...]' replaces the influence settings measured beside the default.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +17,13 @@ import { benchServer } from './bench/page.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const HARNESS = '/src/lib/attribution/eval/harness.ts';
+// Influence settings measured beside the default (each field overrides the config's).
+const VARIANTS = JSON.parse(process.env.EVAL_VARIANTS ?? JSON.stringify([
+	{ checkpoints: 1 },
+	{ preconditioner: { dampingRatio: 0.01 } },
+	{ preconditioner: { dampingRatio: 1 } },
+	{ projection: { kIn: 32, kOut: 32 } }
+]));
 
 async function withLoader(/** @type {(load: (path: string) => Promise<any>) => Promise<void>} */ body) {
 	const server = await benchServer({ name: 'eval-attribution' });
@@ -107,6 +115,15 @@ async function main() {
 		const perModel = masks.map((_, j) => h.queryLosses(h.modelWith(data, read(j + 1)), queries));
 		const losses = queries.map((_, q) => Float64Array.from(perModel, (l) => l[q]));
 		const metrics = h.evalMetrics(scores, data, queries, masks, losses);
+		// Other settings of the influence method on the same models and queries (what the default was chosen from).
+		const variants = [];
+		for (const v of VARIANTS) {
+			const cfg = { ...config, projection: { ...config.projection, ...v.projection }, preconditioner: { ...config.preconditioner, ...v.preconditioner } };
+			const used = checkpoints.slice(checkpoints.length - Math.min(v.checkpoints ?? config.checkpoints, checkpoints.length));
+			const m = h.evalMetrics(h.methodScores(used, data, queries, cfg), data, queries, masks, losses);
+			variants.push({ ...v, checkpoints: used.length, lds: m.lds.influence, lds_by_query_kind: Object.fromEntries(Object.entries(m.ldsByKind).map(([kind, x]) => [kind, x.influence])), planted_top1: m.plantedTop1.influence });
+			console.log(`  variant ${JSON.stringify(v)}: LDS ${m.lds.influence.toFixed(3)}, planted top-1 ${m.plantedTop1.influence.toFixed(3)}`);
+		}
 		if (!process.env.EVAL_CACHE) rmSync(dir, { recursive: true, force: true });
 		const ldsQueries = queries.filter((q) => q.kind !== 'planted').length;
 		result = {
@@ -117,6 +134,7 @@ async function main() {
 			lds_random: metrics.lds.random,
 			lds_over_identity: metrics.lds.influence / metrics.lds.identity,
 			lds_by_query_kind: metrics.ldsByKind,
+			variants,
 			planted_top1: metrics.plantedTop1.influence,
 			planted_top1_by_method: metrics.plantedTop1,
 			planted_share_top1: metrics.plantedShareTop1,

@@ -20,7 +20,7 @@ export function benchServer({ name, port, plugins = [] }) {
 		logLevel: 'warn',
 		resolve: { alias: { $lib: join(root, 'src/lib') } },
 		optimizeDeps: { noDiscovery: true, include: [] },
-		server: port === undefined ? { middlewareMode: true, hmr: false, ws: false } : { host: '127.0.0.1', port, strictPort: true, hmr: false },
+		server: port === undefined ? { middlewareMode: true, hmr: false, ws: false, watch: null } : { host: '127.0.0.1', port, strictPort: true, hmr: false, watch: null },
 		plugins
 	});
 }

@@ -1,6 +1,8 @@
 // Training in the browser, end to end on the built app: a Datanet of real WordNet animal synsets imported as JSONL,
 // tiny trained in the trainer worker, the tab reloaded mid-run, training resumed from the last OPFS checkpoint and
-// finished; then the model exported as a zip and imported back. A Datanet with no approved records gives a clear error.
+// finished; the answer traced to the training records that shaped it (influence index built in the attribution
+// worker); then the model exported as a zip and imported back, whose answers cannot be traced to training records
+// (it brought none). A Datanet with no approved records gives a clear error.
 import { expect, test, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -79,6 +81,32 @@ test('train tiny in the worker, reload mid-run, resume from the checkpoint, expo
 	expect(generated.length).toBeGreaterThan('wolf:'.length);
 	console.log(`greedy after "wolf:" in the browser: ${JSON.stringify(generated)}`);
 
+	// Which records shaped it: the run's influence index is built in the attribution worker, then every training record
+	// is scored for the answer; the top records, the contributors' shares and the method are shown.
+	const tracing = Date.now();
+	await page.getByRole('button', { name: 'Which records shaped this answer?' }).click();
+	const influence = page.getByTestId('influence-result');
+	await expect(influence).toBeVisible({ timeout: 120_000 });
+	console.log(`influence index and query: ${((Date.now() - tracing) / 1000).toFixed(1)} s`);
+	const texts = await influence.getByTestId('influence-text').allTextContents();
+	expect(texts.length).toBeGreaterThanOrEqual(3);
+	for (const text of texts) {
+		expect(text.trim()).not.toBe('');
+		expect(text).not.toContain('no longer in this browser');
+	}
+	await expect(influence.getByTestId('influence-record').first()).toContainText('Animals');
+	const shareRows = influence.getByRole('table', { name: 'Contributor shares of this answer' }).locator('tbody tr');
+	expect(await shareRows.count()).toBeGreaterThanOrEqual(1);
+	const percents = (await shareRows.allTextContents()).map((row) => Number(row.match(/([\d.]+)%/)![1]));
+	expect(percents.reduce((a, b) => a + b, 0)).toBeCloseTo(100, 5);
+	await expect(influence.getByTestId('influence-method')).toContainText(/projected gradients \(k = [\d,]+\)/);
+	await expect(influence.getByTestId('influence-method')).toContainText(/scored on the (GPU \(WebGPU\)|CPU)/);
+	// The panel fits a 360 px phone: nothing scrolls sideways.
+	await page.setViewportSize({ width: 360, height: 800 });
+	expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+	await influence.screenshot({ path: test.info().outputPath('influence-360.png'), style: 'header { position: static !important; }' });
+	await page.setViewportSize({ width: 1280, height: 720 });
+
 	// Export: one zip with the three model files; import it back as a second model.
 	const runs = page.getByTestId('run');
 	await expect(runs).toHaveCount(1);
@@ -91,6 +119,17 @@ test('train tiny in the worker, reload mid-run, resume from the checkpoint, expo
 	await page.getByLabel('Model files').setInputFiles(zipPath);
 	await expect(page.getByRole('status').filter({ hasText: /Imported a model: 2 layers × 128/ })).toBeVisible();
 	await expect(runs).toHaveCount(2);
+
+	// An imported model brought no training data: asking which records shaped its answer says so.
+	const tryCard = page.getByRole('region', { name: 'Try a model' });
+	await tryCard.getByRole('combobox').selectOption((await tryCard.locator('option', { hasText: /step 0$/ }).getAttribute('value'))!);
+	await tryCard.getByRole('button', { name: 'Load model' }).click();
+	await expect(page.getByTestId('generated')).toHaveText('wolf:', { timeout: 60_000 });
+	await page.getByRole('button', { name: 'Generate' }).click();
+	await expect(page.getByText(/tokens at [\d.]+ tokens\/s/)).toBeVisible({ timeout: 60_000 });
+	await page.getByRole('button', { name: 'Which records shaped this answer?' }).click();
+	await expect(page.getByRole('alert')).toContainText('An imported model has no training records to attribute to');
+	await expect(page.getByTestId('influence-result')).toHaveCount(0);
 
 	// A bad file is reported and nothing is stored.
 	await page.getByLabel('Model files').setInputFiles({ name: 'config.json', mimeType: 'application/json', buffer: Buffer.from(entries['config.json']) });

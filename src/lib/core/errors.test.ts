@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BaseError, BundleError, InvalidRecordError, NotFoundError, StorageQuotaError, storageCall, toUserError } from './errors';
+import { BaseError, BundleError, InvalidRecordError, NotFoundError, StorageQuotaError, fromWorkerError, storageCall, toUserError } from './errors';
 
 describe('BaseError', () => {
 	it('puts the short message, hint and details on separate lines and keeps the cause', () => {
@@ -53,6 +53,28 @@ describe('toUserError', () => {
 		expect(e.details).toBe('x is undefined');
 		expect(e.cause).toBe(raw);
 		expect(toUserError('plain string').details).toBe('plain string');
+	});
+});
+
+describe('fromWorkerError', () => {
+	// What comlink hands the page for an error a worker threw: a plain Error with the original name and message.
+	const sent = (e: Error) => Object.assign(new Error(e.message), { name: e.name, stack: e.stack });
+
+	it('gets back the short message, hint and details of a BaseError subclass', () => {
+		const original = Object.assign(new BaseError('No index yet.', { hint: 'Build it first.', details: 'run 1\nline 2' }), { name: 'InfluenceIndexError' });
+		const e = fromWorkerError(sent(original));
+		expect(e).toMatchObject({ name: 'InfluenceIndexError', shortMessage: 'No index yet.', hint: 'Build it first.', details: 'run 1\nline 2' });
+		expect(e.message).toBe(original.message);
+		const hintOnly = fromWorkerError(sent(Object.assign(new BaseError('Short.', { hint: 'Do this.' }), { name: 'XError' })));
+		expect(hintOnly).toMatchObject({ shortMessage: 'Short.', hint: 'Do this.', details: undefined });
+		const detailsOnly = fromWorkerError(sent(Object.assign(new BaseError('Short.', { details: 'why' }), { name: 'XError' })));
+		expect(detailsOnly).toMatchObject({ shortMessage: 'Short.', hint: undefined, details: 'why' });
+	});
+
+	it('leaves engine errors and full disks to toUserError', () => {
+		expect(fromWorkerError(sent(new TypeError('x is undefined')))).toMatchObject({ shortMessage: 'Something went wrong', details: 'x is undefined' });
+		expect(fromWorkerError(sent(Object.assign(new Error('disk'), { name: 'QuotaExceededError' })))).toBeInstanceOf(StorageQuotaError);
+		expect(fromWorkerError('text')).toMatchObject({ shortMessage: 'Something went wrong', details: 'text' });
 	});
 });
 

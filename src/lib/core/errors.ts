@@ -91,6 +91,24 @@ export function toUserError(e: unknown): BaseError {
 	return new BaseError('Something went wrong', { cause: e, details: message || undefined });
 }
 
+// What a JavaScript engine throws on its own (a bug, not one of ours): these stay "Something went wrong".
+const BUILT_IN_ERROR_NAMES = new Set(['Error', 'TypeError', 'RangeError', 'ReferenceError', 'SyntaxError', 'EvalError', 'URIError', 'AggregateError']);
+
+/**
+ * Rebuilds a BaseError thrown in a worker: comlink sends only name, message and stack, and BaseError's message holds
+ * the short message, then "Hint: " and "Details: " lines. Anything else goes through toUserError.
+ */
+export function fromWorkerError(e: unknown): BaseError {
+	if (e instanceof BaseError || !(e instanceof Error) || BUILT_IN_ERROR_NAMES.has(e.name) || QUOTA_ERROR_NAMES.has(e.name)) return toUserError(e);
+	const [shortMessage, ...rest] = e.message.split('\n\n');
+	const tail = rest.join('\n\n');
+	const parts = tail.match(/^(?:Hint: ([\s\S]*?))?\n?(?:Details: ([\s\S]*))?$/);
+	if (!shortMessage || !parts) return toUserError(e);
+	const out = new BaseError(shortMessage, { hint: parts[1] || undefined, details: parts[2] || undefined, cause: e });
+	out.name = e.name;
+	return out;
+}
+
 /**
  * Runs a browser-storage call with its failures typed: a BaseError passes through, a full disk becomes
  * StorageQuotaError, anything else the error `wrap` makes from its details (e.g. "the span index storage failed").

@@ -1,5 +1,6 @@
 // The Models page's "Try it" panel: a stored model loaded into the inference worker (WebGPU when the device can,
-// else the CPU, with the reason), and a generation whose text streams in piece by piece and can be stopped.
+// else the CPU, with the reason), and a generation whose text streams in piece by piece and can be stopped. The prompt
+// and checkpoint step of the last generation are kept with it, so the answer can be attributed to what produced it.
 import * as Comlink from 'comlink';
 import type { InferenceApi, LoadModelReturnType } from '../engine/infer/api';
 import type { GeneratedPiece } from '../engine/infer/generate';
@@ -14,13 +15,15 @@ export const DEFAULT_TRY_FORM: TryForm = { prompt: '', maxNewTokens: 48, tempera
 
 class ModelPlayground {
 	form = $state<TryForm>({ ...DEFAULT_TRY_FORM });
-	/** The run whose model is loaded, with the backend it runs on. */
-	loaded = $state.raw<(LoadModelReturnType & { runId: string }) | null>(null);
+	/** The run whose model is loaded, the checkpoint step it was loaded at, and the backend it runs on. */
+	loaded = $state.raw<(LoadModelReturnType & { runId: string; step: number }) | null>(null);
 	loading = $state(false);
 	generating = $state(false);
 	output = $state('');
 	/** Decode speed and why the last generation stopped. */
 	stats = $state.raw<{ tokens: number; tokensPerSecond: number; stopReason: string } | null>(null);
+	/** The prompt the output continues, as it was when generation started (the form may change since). */
+	prompted = $state.raw<string | null>(null);
 
 	#worker: Comlink.Remote<InferenceApi> | null = null;
 
@@ -37,10 +40,12 @@ class ModelPlayground {
 		if (this.loading || this.generating) return;
 		this.loading = true;
 		try {
+			const step = modelFactory.runs?.find((r) => r.runId === runId)?.step ?? 0;
 			const files = await modelFactory.checkpointFiles(runId);
-			this.loaded = { ...(await this.worker().loadCheckpoint(files)), runId };
+			this.loaded = { ...(await this.worker().loadCheckpoint(files)), runId, step };
 			this.output = '';
 			this.stats = null;
+			this.prompted = null;
 		} catch (e) {
 			app.fail(e);
 		} finally {
@@ -56,6 +61,7 @@ class ModelPlayground {
 		this.generating = true;
 		this.output = '';
 		this.stats = null;
+		this.prompted = f.prompt;
 		try {
 			const result = await this.worker().generate(
 				{ prompt: f.prompt, maxNewTokens: f.maxNewTokens, sampling, seed: f.seed },

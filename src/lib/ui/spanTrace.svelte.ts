@@ -14,6 +14,7 @@ import {
 import { getStats, listDatanets } from '../store/datanets';
 import type { Datanet, Hex } from '../store/schema';
 import { app } from './app.svelte';
+import { attributionWorker } from './attributionWorker';
 import { count } from './format';
 
 /** A Datanet offered for indexing: its approved records and its current version (what index keys are made of). */
@@ -65,15 +66,9 @@ class SpanTrace {
 	tracing = $state(false);
 	result = $state.raw<TracedAnswer | null>(null);
 
-	#worker: Comlink.Remote<AttributionApi> | null = null;
-
-	/** The attribution worker, started on first use. */
+	/** The attribution worker (shared with the influence panel), started on first use. */
 	worker(): Comlink.Remote<AttributionApi> {
-		if (!this.#worker) {
-			const worker = new Worker(new URL('../../../workers/attribution.worker.ts', import.meta.url), { type: 'module', name: 'attribution' });
-			this.#worker = Comlink.wrap<AttributionApi>(worker);
-		}
-		return this.#worker;
+		return attributionWorker();
 	}
 
 	/** Reads the Datanets from IndexedDB and the stored indexes from OPFS; keeps the selection if its index is still there. */

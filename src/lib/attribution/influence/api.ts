@@ -7,7 +7,7 @@ import { END_OF_TEXT } from '$lib/core/tokenizer/bpe';
 import { opfsRunStorage, type RunStorage } from '$lib/engine/checkpoint/opfs';
 import { weightsHash } from '$lib/engine/checkpoint/weightsHash';
 import { createGPT, type GPT } from '$lib/engine/cpu/gpt';
-import { loadRun, readManifest } from '$lib/engine/train/runStore';
+import { loadRun, readManifest, readSpec } from '$lib/engine/train/runStore';
 import { requestGPU, type GPUContext } from '$lib/engine/webgpu/device';
 import { openLedgerDb } from '$lib/store/db';
 import { forEachChunk } from '$lib/store/records';
@@ -37,7 +37,14 @@ export type BuildInfluenceIndexApiParameters = {
 	preconditioner?: PreconditionerOptions;
 };
 
-export type QueryInfluenceApiParameters = { runId: string; prompt: string; answer: string; topK?: number };
+export type QueryInfluenceApiParameters = {
+	runId: string;
+	prompt: string;
+	answer: string;
+	topK?: number;
+	/** The weights that produced the answer; when given, a run that has moved on to newer weights is an error. */
+	weightsHash?: string;
+};
 
 /** A query's result with the scorer that ran it. */
 export type QueryInfluenceApiReturnType = QueryInfluenceReturnType & { backend: 'webgpu' | 'cpu' };
@@ -60,6 +67,12 @@ export function createInfluenceApi({ runs = opfsRunStorage(), indexes = opfsRunS
 	async function modelOf(runId: string) {
 		const manifest = await readManifest(runs, runId);
 		if (!manifest) throw new InfluenceIndexError('There is no trained model under this id.', { details: runId });
+		if ((await readSpec(runs, runId)).origin === 'imported') {
+			throw new InfluenceIndexError('An imported model has no training records to attribute to.', {
+				details: runId,
+				hint: 'Influence attribution needs a model trained here; span attribution (the Attribution page) works for any model.'
+			});
+		}
 		const run = await loadRun(runs, runId);
 		if (!run.checkpoint) throw new InfluenceIndexError('This model has no checkpoint yet.', { details: runId, hint: 'Train it for at least one checkpoint first.' });
 		const model = createGPT(run.checkpoint.config);
@@ -121,8 +134,14 @@ export function createInfluenceApi({ runs = opfsRunStorage(), indexes = opfsRunS
 		},
 
 		/** Scores every training record for the answer to the prompt; the top records and contributor shares. */
-		async queryInfluence({ runId, prompt, answer, topK }: QueryInfluenceApiParameters): Promise<QueryInfluenceApiReturnType> {
+		async queryInfluence({ runId, prompt, answer, topK, weightsHash: expected }: QueryInfluenceApiParameters): Promise<QueryInfluenceApiReturnType> {
 			const l = await load(runId);
+			if (expected !== undefined && expected !== l.hash) {
+				throw new InfluenceIndexError('The answer came from other weights than the model\'s latest checkpoint.', {
+					details: `Answer ${expected}, checkpoint ${l.hash}.`,
+					hint: 'Load the model again, generate, then attribute.'
+				});
+			}
 			const endOfText = l.tokenizer.tokenId(END_OF_TEXT)!;
 			const promptTokens = [endOfText, ...l.tokenizer.encode(prompt)];
 			const answerTokens = Array.from(l.tokenizer.encode(answer));

@@ -1,0 +1,119 @@
+// The "Which records shaped this answer?" state of the Models page: builds a trained run's influence index in the
+// attribution worker the first time one of its answers is asked about (with progress), then scores every training
+// record for the answer. Record texts and Datanet names are read here, from IndexedDB, because the index keeps CIDs only.
+import * as Comlink from 'comlink';
+import type { InfluenceIndexProgress, QueryInfluenceApiReturnType } from '../attribution/influence/api';
+import type { InfluentialRecord } from '../attribution/influence/index';
+import { fromWorkerError } from '../core/errors';
+import { recordText } from '../core/record';
+import { listDatanets } from '../store/datanets';
+import { getRecord } from '../store/records';
+import type { Hex } from '../store/schema';
+import { app } from './app.svelte';
+import { attributionWorker } from './attributionWorker';
+import { count } from './format';
+
+/** How many records a query lists. */
+export const INFLUENCE_TOP_K = 10;
+
+/** The answer asked about: the run whose latest checkpoint produced it, its prompt and its text. */
+export type InfluenceQuestion = { runId: string; prompt: string; answer: string };
+
+/** A top record with what the page shows of it; text and name are null when this browser no longer has them. */
+export type ShapingRecord = InfluentialRecord & {
+	text: string | null;
+	datanetName: string | null;
+	/** The 1-based rank of a higher record this one nearly duplicates (they share one record's credit). */
+	duplicateOf: number | null;
+};
+
+/** A finished query with the question it answered. */
+export type InfluenceAnswer = InfluenceQuestion & { result: QueryInfluenceApiReturnType; records: ShapingRecord[] };
+
+/** What the progress bar says about an index build's phase; null value while the phase has no count. */
+export function influenceProgressLabel(p: InfluenceIndexProgress): { label: string; value: number | null } {
+	switch (p.phase) {
+		case 'read':
+			return { label: `Reading the training run: ${count(p.total)} records`, value: null };
+		case 'gradients':
+			return { label: `Computing training-record gradients: ${count(p.done)} of ${count(p.total)}`, value: 0.05 + 0.9 * (p.total ? p.done / p.total : 0) };
+		case 'save':
+			return { label: 'Saving the index in this browser…', value: 0.95 };
+		case 'done':
+			return { label: 'Done', value: 1 };
+	}
+}
+
+/** The method and its parameters in one sentence, with the scorer that ran. */
+export function influenceMethodLabel({ method, backend }: Pick<QueryInfluenceApiReturnType, 'method' | 'backend'>): string {
+	const { preconditioner: pre } = method;
+	const damping = `damping ${pre.dampingRatio}`;
+	const preconditioner =
+		pre.kind === 'identity' ? 'no preconditioner (plain gradient dot products)' : pre.kind === 'layer' ? `layer-wise damped Fisher (${damping})` : `full damped Fisher (${damping})`;
+	const scorer = backend === 'webgpu' ? 'scored on the GPU (WebGPU)' : 'scored on the CPU';
+	return `Influence: projected gradients (k = ${count(method.k)}), ${preconditioner}, ${scorer}; shares from the top records with at least ${Math.round(method.shareFloor * 100)}% of the top score.`;
+}
+
+class InfluenceTrace {
+	/** The index build's progress while one runs. */
+	building = $state.raw<{ label: string; value: number | null } | null>(null);
+	querying = $state(false);
+	/** The last answer asked about, with its top records. */
+	result = $state.raw<InfluenceAnswer | null>(null);
+
+	get busy(): boolean {
+		return this.building !== null || this.querying;
+	}
+
+	/** Builds the run's influence index when it has none for its latest weights, then scores the answer. */
+	async explain(question: InfluenceQuestion): Promise<void> {
+		if (this.busy || !question.answer.trim()) return;
+		const worker = attributionWorker();
+		try {
+			if (!(await worker.influenceIndexOf(question.runId))) {
+				this.building = { label: 'Starting…', value: null };
+				await worker.buildInfluenceIndex(
+					{ runId: question.runId },
+					Comlink.proxy((p: InfluenceIndexProgress) => {
+						if (this.building) this.building = influenceProgressLabel(p);
+					})
+				);
+				this.building = null;
+			}
+			this.querying = true;
+			const result = await worker.queryInfluence({ ...question, topK: INFLUENCE_TOP_K });
+			this.result = { ...question, result, records: await shapingRecords(result) };
+		} catch (e) {
+			app.fail(fromWorkerError(e));
+		} finally {
+			this.building = null;
+			this.querying = false;
+		}
+	}
+}
+
+// The top records with their texts and Datanet names from IndexedDB, and which of them nearly duplicate a higher one.
+async function shapingRecords({ top, duplicateGroups }: QueryInfluenceApiReturnType): Promise<ShapingRecord[]> {
+	const db = await app.db();
+	const names = new Map((await listDatanets(db)).map((d) => [d.id as string, d.name]));
+	const rank = new Map(top.map((r, i) => [r.cid, i + 1]));
+	const duplicateOf = new Map<string, number>();
+	for (const group of duplicateGroups) {
+		const first = Math.min(...group.map((cid) => rank.get(cid) ?? Infinity));
+		for (const cid of group) if (rank.get(cid)! > first && !duplicateOf.has(cid)) duplicateOf.set(cid, first);
+	}
+	return Promise.all(
+		top.map(async (r) => {
+			const stored = r.datanetId ? await getRecord(db, r.datanetId as Hex, r.cid) : undefined;
+			return {
+				...r,
+				text: stored ? recordText(stored.content) : null,
+				datanetName: (r.datanetId && names.get(r.datanetId)) || null,
+				duplicateOf: duplicateOf.get(r.cid) ?? null
+			};
+		})
+	);
+}
+
+/** The Models page's influence state. */
+export const influenceTrace = new InfluenceTrace();
