@@ -1,7 +1,8 @@
 // `npm run eval:attribution`: is influence attribution right? Measured against retraining, in Node on the CPU, with
-// fixed seeds (src/lib/attribution/eval/harness.ts has the steps). A WordNet Datanet with planted facts; the `tiny`
-// model trained on all of it and on `models` random halves; then LDS of each method over held-out records and the
-// full model's generations, and how often a planted fact's record ranks first for its word. The models train in two
+// fixed seeds (src/lib/attribution/eval/harness.ts has the steps). A `tiny` base model pretrained on noun.plant, then
+// fine-tuned on a noun.animal Datanet with planted facts: on all of it and on `models` random halves; then LDS of
+// each method over held-out records and the full model's generations, how often a planted fact's record ranks first
+// for its word, and the influence method's other settings on the same models. The fine-tunes train in two
 // child processes (the machine's two cores), each loading the TypeScript through its own Vite server. Prints a table
 // and writes bench/results/attribution.json.
 //
@@ -19,10 +20,12 @@ const root = new URL('..', import.meta.url).pathname;
 const HARNESS = '/src/lib/attribution/eval/harness.ts';
 // Influence settings measured beside the default (each field overrides the config's).
 const VARIANTS = JSON.parse(process.env.EVAL_VARIANTS ?? JSON.stringify([
-	{ checkpoints: 1 },
+	{ checkpoints: 2 },
+	{ checkpoints: 4 },
 	{ preconditioner: { dampingRatio: 0.01 } },
 	{ preconditioner: { dampingRatio: 1 } },
-	{ projection: { kIn: 32, kOut: 32 } }
+	{ preconditioner: { kind: 'identity' }, checkpoints: 4 },
+	{ projection: { kIn: 8, kOut: 8 } }
 ]));
 
 async function withLoader(/** @type {(load: (path: string) => Promise<any>) => Promise<void>} */ body) {
@@ -37,7 +40,7 @@ async function withLoader(/** @type {(load: (path: string) => Promise<any>) => P
 /** @param {any} config */
 function snapshotSteps(config) {
 	const steps = config.train.steps;
-	const c = config.checkpoints;
+	const c = config.snapshots;
 	return Array.from({ length: c }, (_, i) => Math.round((steps * (i + 1)) / c));
 }
 
@@ -82,7 +85,7 @@ async function main() {
 		const h = await load(HARNESS);
 		config = { ...h.DEFAULT_EVAL_CONFIG, ...JSON.parse(process.env.EVAL_CONFIG ?? '{}') };
 		const trainingKey = createHash('sha256')
-			.update(JSON.stringify([config.lexname, config.base, config.records, config.heldOut, config.planted, config.models, config.subsetFraction, config.vocabSize, config.model, config.train, config.checkpoints, config.seed]))
+			.update(JSON.stringify([config.lexname, config.base, config.records, config.heldOut, config.planted, config.models, config.subsetFraction, config.vocabSize, config.model, config.train, config.snapshots, config.seed]))
 			.digest('hex')
 			.slice(0, 16);
 		const dir = process.env.EVAL_CACHE ? join(process.env.EVAL_CACHE, trainingKey) : mkdtempSync(join(tmpdir(), 'eval-attribution-'));
@@ -106,8 +109,10 @@ async function main() {
 		const P = h.modelWith(data, new Float32Array(0)).params.length;
 		const read = (/** @type {number} */ job) => new Float32Array(readFileSync(join(dir, `job-${job}.f32`)).buffer.slice(0));
 		const full = read(0);
-		const checkpoints = Array.from({ length: config.checkpoints }, (_, c) => h.modelWith(data, full.subarray(c * P, (c + 1) * P)));
-		const finalModel = checkpoints[checkpoints.length - 1];
+		const snapshots = Array.from({ length: config.snapshots }, (_, c) => h.modelWith(data, full.subarray(c * P, (c + 1) * P)));
+		const finalModel = snapshots[snapshots.length - 1];
+		const lastSnapshots = (/** @type {number} */ c) => snapshots.slice(snapshots.length - Math.min(c, snapshots.length));
+		const checkpoints = lastSnapshots(config.checkpoints);
 		const queries = h.evalQueries(finalModel, data, config);
 		const tScore = Date.now();
 		const scores = h.methodScores(checkpoints, data, queries, config);
@@ -119,7 +124,7 @@ async function main() {
 		const variants = [];
 		for (const v of VARIANTS) {
 			const cfg = { ...config, projection: { ...config.projection, ...v.projection }, preconditioner: { ...config.preconditioner, ...v.preconditioner } };
-			const used = checkpoints.slice(checkpoints.length - Math.min(v.checkpoints ?? config.checkpoints, checkpoints.length));
+			const used = lastSnapshots(v.checkpoints ?? config.checkpoints);
 			const m = h.evalMetrics(h.methodScores(used, data, queries, cfg), data, queries, masks, losses);
 			variants.push({ ...v, checkpoints: used.length, lds: m.lds.influence, lds_by_query_kind: Object.fromEntries(Object.entries(m.ldsByKind).map(([kind, x]) => [kind, x.influence])), planted_top1: m.plantedTop1.influence });
 			console.log(`  variant ${JSON.stringify(v)}: LDS ${m.lds.influence.toFixed(3)}, planted top-1 ${m.plantedTop1.influence.toFixed(3)}`);

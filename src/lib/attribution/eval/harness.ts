@@ -1,8 +1,10 @@
 // The attribution evaluation, as pure steps that `npm run eval:attribution` (scripts/eval-attribution.mjs) runs in
-// Node: a WordNet Datanet with planted facts, tokenized once; the full model and subset models trained by the engine's
-// Trainer with one seed (so subsets are the only difference between runs); queries (held-out records, the full model's
-// generations, planted words); each method's scores for every (query, training record); and the metrics (LDS against
-// the subset models' losses, planted-fact top-1 and largest share). Every step is seeded, so a run repeats exactly.
+// Node: a WordNet Datanet with planted facts, tokenized once; a base model pretrained on another lexname (a model
+// builder's starting point; fine-tuning from it is also where influence functions are known to work, as Kronfluence's
+// GPT-2 results are); the full model and subset models fine-tuned from it by the engine's Trainer with one seed (so
+// subsets are the only difference between runs); queries (held-out records, the full model's generations, planted
+// words); each method's scores for every (query, training record); and the metrics (LDS against the subset models'
+// losses, planted-fact top-1 and largest share). Every step is seeded, so a run repeats exactly.
 import { recordCidString } from '$lib/core/cid';
 import { canonicalRecord } from '$lib/core/record';
 import { END_OF_TEXT, trainBpe, type BpeTokenizer } from '$lib/core/tokenizer/bpe';
@@ -40,8 +42,11 @@ export type EvalConfig = {
 	vocabSize: number;
 	model: Partial<GPTConfig>;
 	train: Partial<TrainConfig>;
-	/** Full-model checkpoints whose scores are summed (TracIn-CP): the last `checkpoints` of evenly spaced steps. */
+	/** Full-model checkpoints whose scores are summed (TracIn-CP): the last `checkpoints` of the snapshots. 1 is what
+	 * the app's index does (the final weights). */
 	checkpoints: number;
+	/** Snapshots of the full model kept during its training, at evenly spaced steps (the last is the final weights). */
+	snapshots: number;
 	projection: ProjectionOptions;
 	preconditioner: PreconditionerOptions;
 	/** Greedy tokens generated per generation or planted query. */
@@ -51,7 +56,7 @@ export type EvalConfig = {
 
 export const DEFAULT_EVAL_CONFIG: EvalConfig = {
 	lexname: 'noun.animal',
-	base: null,
+	base: { lexname: 'noun.plant', train: { steps: 600, batchSize: 8, lr: 3e-3, minLr: 3e-4, warmupSteps: 20, seed: 1 } },
 	records: 460,
 	heldOut: 30,
 	generations: 30,
@@ -60,8 +65,9 @@ export const DEFAULT_EVAL_CONFIG: EvalConfig = {
 	subsetFraction: 0.5,
 	vocabSize: 512,
 	model: {},
-	train: { steps: 160, batchSize: 4, lr: 3e-3, minLr: 3e-4, warmupSteps: 10, seed: 1 },
+	train: { steps: 120, batchSize: 8, lr: 3e-3, minLr: 3e-4, warmupSteps: 5, seed: 1 },
 	checkpoints: 1,
+	snapshots: 4,
 	projection: { kIn: 16, kOut: 16, seed: 0 },
 	preconditioner: { kind: 'layer', dampingRatio: 0.1 },
 	maxNewTokens: 24,
