@@ -9,8 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright';
-import { benchPagePlugin, benchServer, freePort } from './bench/page.mjs';
+import { benchPagePlugin, benchServer, evaluateInBenchPage, freePort, launchBenchBrowser } from './bench/page.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
@@ -351,18 +350,9 @@ async function main() {
 		/** @type {string | null} */
 		let webError = null;
 		try {
-			browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--enable-unsafe-webgpu', '--disable-background-networking'] });
-			const page = await browser.newPage();
-			/** @type {string[]} */
-			const errors = [];
-			page.on('pageerror', (e) => errors.push(e.message));
-			page.on('console', (m) => m.text().startsWith('  ') && console.log(m.text()));
-			page.setDefaultTimeout(0);
-			await page.goto(`http://127.0.0.1:${port}/__bench/`);
+			browser = await launchBenchBrowser();
 			const plan = { train: TRAIN_WEBGPU, matmulSizes: MATMUL_SIZES, update: UPDATE, decode: DECODE };
-			web = await page.evaluate(`(${measureWebGPU.toString()})((p) => import(p), ${JSON.stringify(plan)})`);
-			if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
-			if (web.gpuErrors.length) throw new Error(`GPU errors: ${web.gpuErrors.join('; ')}`);
+			web = await evaluateInBenchPage(browser, port, measureWebGPU, plan);
 		} catch (e) {
 			webError = String(/** @type {any} */ (e)?.message ?? e).split('\n')[0];
 			console.log(`  WebGPU part failed: ${webError}`);

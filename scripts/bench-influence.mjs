@@ -10,8 +10,7 @@
 import { cpus, totalmem } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright';
-import { benchPagePlugin, benchServer, freePort } from './bench/page.mjs';
+import { benchPagePlugin, benchServer, evaluateInBenchPage, freePort, launchBenchBrowser } from './bench/page.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const K = 2048;
@@ -203,17 +202,8 @@ async function main() {
 		/** @type {string | null} */
 		let webError = null;
 		try {
-			browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--enable-unsafe-webgpu', '--disable-background-networking'] });
-			const page = await browser.newPage();
-			/** @type {string[]} */
-			const errors = [];
-			page.on('pageerror', (e) => errors.push(e.message));
-			page.on('console', (m) => m.text().startsWith('  ') && console.log(m.text()));
-			page.setDefaultTimeout(0);
-			await page.goto(`http://127.0.0.1:${port}/__bench/`);
-			web = await page.evaluate(`(${measureScoring.toString()})((p) => import(p), ${JSON.stringify({ ...plan, webgpu: true })})`);
-			if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
-			if (web.gpuErrors.length) throw new Error(`GPU errors: ${web.gpuErrors.join('; ')}`);
+			browser = await launchBenchBrowser();
+			web = await evaluateInBenchPage(browser, port, measureScoring, { ...plan, webgpu: true });
 		} catch (e) {
 			webError = String(/** @type {any} */ (e)?.message ?? e).split('\n')[0];
 			console.log(`  browser part failed: ${webError}`);

@@ -1,8 +1,9 @@
 // What the benchmarks share: the Vite server that loads this tree's TypeScript (ssrLoadModule in Node, import() in a
-// page), a free port for it, and the plugin that serves the browser benchmarks' blank, cross-origin-isolated page (a
-// 5 us clock instead of 100 us) plus any JSON the page fetches.
+// page), a free port for it, the plugin that serves the browser benchmarks' blank, cross-origin-isolated page (a
+// 5 us clock instead of 100 us) plus any JSON the page fetches, and running one measuring function in that page.
 import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
+import { chromium } from 'playwright';
 import { createServer } from 'vite';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -66,4 +67,31 @@ export function benchPagePlugin(title, files = {}) {
 			});
 		}
 	};
+}
+
+/** Headless Chromium with WebGPU enabled (CHROMIUM_PATH, else Debian's). */
+export function launchBenchBrowser() {
+	return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--enable-unsafe-webgpu', '--disable-background-networking'] });
+}
+
+/**
+ * Runs `fn(load, plan)` in a new page of the bench page at `port`, where load is the page's import(); the page's
+ * console lines that start with two spaces are echoed (progress), and a page error or a result with gpuErrors fails.
+ * @param {import('playwright').Browser} browser
+ * @param {number} port
+ * @param {Function} fn a self-contained function (it is sent as source)
+ * @param {unknown} plan JSON-serialisable
+ */
+export async function evaluateInBenchPage(browser, port, fn, plan) {
+	const page = await browser.newPage();
+	/** @type {string[]} */
+	const errors = [];
+	page.on('pageerror', (e) => errors.push(e.message));
+	page.on('console', (m) => m.text().startsWith('  ') && console.log(m.text()));
+	page.setDefaultTimeout(0);
+	await page.goto(`http://127.0.0.1:${port}/__bench/`);
+	const result = await page.evaluate(`(${fn.toString()})((p) => import(p), ${JSON.stringify(plan)})`);
+	if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
+	if (result?.gpuErrors?.length) throw new Error(`GPU errors: ${result.gpuErrors.join('; ')}`);
+	return result;
 }
