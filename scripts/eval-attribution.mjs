@@ -11,7 +11,7 @@
 // the results file is not written); EVAL_VARIANTS='[...]' replaces the influence settings measured beside the default.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchServer } from './bench/page.mjs';
@@ -63,8 +63,7 @@ async function child(/** @type {string} */ dir, /** @type {number} */ shard, /**
 			let o = 0;
 			for (const p of all) out.set(p, (o += p.length) - p.length);
 			writeFileSync(file + '.tmp', new Uint8Array(out.buffer));
-			writeFileSync(file, readFileSync(file + '.tmp'));
-			rmSync(file + '.tmp');
+			renameSync(file + '.tmp', file); // whole files only: a killed run leaves no half-written model behind
 			console.log(`  model ${job} of ${config.models} trained in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 		}
 	});

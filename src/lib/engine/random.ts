@@ -26,3 +26,11 @@ export function createRng(seed: number): Rng {
 	};
 	return { uniform, normal };
 }
+
+/** murmur3's finaliser over (seed, index): a seed per index whose streams are unrelated to their neighbours'. */
+export function mixSeed(seed: number, index: number): number {
+	let h = (seed ^ Math.imul(index + 1, 0x9e3779b9)) >>> 0;
+	h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+	h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+	return (h ^ (h >>> 16)) >>> 0;
+}

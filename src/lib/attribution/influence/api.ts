@@ -7,12 +7,11 @@ import { END_OF_TEXT } from '$lib/core/tokenizer/bpe';
 import { opfsRunStorage, type RunStorage } from '$lib/engine/checkpoint/opfs';
 import { weightsHash } from '$lib/engine/checkpoint/weightsHash';
 import { createGPT, type GPT } from '$lib/engine/cpu/gpt';
-import { loadRun, readManifest, readSpec } from '$lib/engine/train/runStore';
+import { loadRun, readManifest, readSpec, type StoredRun } from '$lib/engine/train/runStore';
 import { requestGPU, type GPUContext } from '$lib/engine/webgpu/device';
 import { openLedgerDb } from '$lib/store/db';
 import { forEachChunk } from '$lib/store/records';
 import type { Hex } from '$lib/store/schema';
-import type { BpeTokenizer } from '$lib/core/tokenizer/bpe';
 import { InfluenceIndexError } from './errors';
 import type { ProjectionOptions } from './gradients';
 import { buildInfluenceIndex, queryInfluence, type InfluenceIndex, type InfluenceIndexMeta, type InfluenceRecord, type QueryInfluenceReturnType, type Scorer } from './index';
@@ -56,17 +55,26 @@ export type CreateInfluenceApiParameters = {
 	requestDevice?: () => Promise<GPUContext>;
 };
 
-// A model and its index, loaded once per weights hash.
-type Loaded = { runId: string; model: GPT; tokenizer: BpeTokenizer; hash: string; index: InfluenceIndex; scorer: Scorer | null; backend: 'webgpu' | 'cpu' };
+// A run's latest checkpoint as a model, read once per checkpoint.
+type RunModel = { runId: string; checkpoint: string | null; run: StoredRun; model: GPT; hash: string };
+
+// A scorer and what frees it.
+type HeldScorer = { scorer: Scorer | null; backend: 'webgpu' | 'cpu'; release: () => void };
+
+// A model's index with its scorer, loaded once per weights hash.
+type Loaded = RunModel & { index: InfluenceIndex } & HeldScorer;
 
 /** Creates the influence API over training runs and indexes in OPFS (memory storages in tests). */
 export function createInfluenceApi({ runs = opfsRunStorage(), indexes = opfsRunStorage(INFLUENCE_INDEX_DIRECTORY), requestDevice = requestGPU }: CreateInfluenceApiParameters = {}) {
+	let current: RunModel | null = null;
 	let loaded: Loaded | null = null;
 	let gpu: Promise<GPUContext | null> | null = null;
 
-	async function modelOf(runId: string) {
+	// Queries reuse the model while the run's manifest names the same checkpoint, so none rereads the run or rehashes.
+	async function modelOf(runId: string): Promise<RunModel> {
 		const manifest = await readManifest(runs, runId);
 		if (!manifest) throw new InfluenceIndexError('There is no trained model under this id.', { details: runId });
+		if (current?.runId === runId && current.checkpoint === manifest.checkpoint) return current;
 		if ((await readSpec(runs, runId)).origin === 'imported') {
 			throw new InfluenceIndexError('An imported model has no training records to attribute to.', {
 				details: runId,
@@ -77,29 +85,38 @@ export function createInfluenceApi({ runs = opfsRunStorage(), indexes = opfsRunS
 		if (!run.checkpoint) throw new InfluenceIndexError('This model has no checkpoint yet.', { details: runId, hint: 'Train it for at least one checkpoint first.' });
 		const model = createGPT(run.checkpoint.config);
 		model.params.set(run.checkpoint.params);
-		return { run, model, hash: weightsHash(model.params as Float32Array) };
+		current = { runId, checkpoint: manifest.checkpoint, run, model, hash: weightsHash(model.params as Float32Array) };
+		return current;
 	}
 
-	async function scorerFor(index: InfluenceIndex): Promise<{ scorer: Scorer | null; backend: 'webgpu' | 'cpu' }> {
+	async function scorerFor(index: InfluenceIndex): Promise<HeldScorer> {
+		const cpu: HeldScorer = { scorer: null, backend: 'cpu', release: () => undefined };
 		gpu ??= requestDevice()
 			.then((ctx) => (ctx.adapterInfo?.isFallbackAdapter ? null : ctx))
 			.catch(() => null);
 		const ctx = await gpu;
-		if (!ctx) return { scorer: null, backend: 'cpu' };
+		if (!ctx) return cpu;
 		try {
 			const webgpu = await WebGPUScorer.create({ device: ctx.device, matrix: index.gradients });
-			return { scorer: (q) => webgpu.score(q), backend: 'webgpu' };
+			return { scorer: (q) => webgpu.score(q), backend: 'webgpu', release: () => webgpu.destroy() };
 		} catch {
-			return { scorer: null, backend: 'cpu' };
+			return cpu;
 		}
 	}
 
+	// Drops the loaded index (and frees its GPU copy), e.g. when it is rebuilt or another model's is loaded.
+	function unload(): void {
+		loaded?.release();
+		loaded = null;
+	}
+
 	async function load(runId: string): Promise<Loaded> {
-		const { run, model, hash } = await modelOf(runId);
-		if (loaded?.hash === hash) return loaded;
-		const index = await loadInfluenceIndex(indexes, hash);
+		const runModel = await modelOf(runId);
+		if (loaded?.hash === runModel.hash) return loaded;
+		const index = await loadInfluenceIndex(indexes, runModel.hash);
 		if (!index) throw new InfluenceIndexError('This model has no influence index yet.', { details: runId, hint: 'Build its influence index first.' });
-		loaded = { runId, model, tokenizer: run.tokenizer, hash, index, ...(await scorerFor(index)) };
+		unload();
+		loaded = { ...runModel, index, ...(await scorerFor(index)) };
 		return loaded;
 	}
 
@@ -121,7 +138,7 @@ export function createInfluenceApi({ runs = opfsRunStorage(), indexes = opfsRunS
 			const index = buildInfluenceIndex({ model, weightsHash: hash, examples, projection, preconditioner, onProgress: (done, total) => onProgress?.({ phase: 'gradients', done, total }) });
 			onProgress?.({ phase: 'save', done: 0, total: 1 });
 			await saveInfluenceIndex(indexes, index);
-			if (loaded?.hash === hash) loaded = null;
+			if (loaded?.hash === hash) unload();
 			onProgress?.({ phase: 'done', done: 1, total: 1 });
 			return summaryOf(runId, index);
 		},
@@ -142,9 +159,10 @@ export function createInfluenceApi({ runs = opfsRunStorage(), indexes = opfsRunS
 					hint: 'Load the model again, generate, then attribute.'
 				});
 			}
-			const endOfText = l.tokenizer.tokenId(END_OF_TEXT)!;
-			const promptTokens = [endOfText, ...l.tokenizer.encode(prompt)];
-			const answerTokens = Array.from(l.tokenizer.encode(answer));
+			const { tokenizer } = l.run;
+			const endOfText = tokenizer.tokenId(END_OF_TEXT)!;
+			const promptTokens = [endOfText, ...tokenizer.encode(prompt)];
+			const answerTokens = Array.from(tokenizer.encode(answer));
 			if (answerTokens.length === 0) throw new InfluenceIndexError('There is no answer to attribute.', { hint: 'Generate or type an answer first.' });
 			// The answer's last tokens, with the prompt's end as context, when the two are longer than the model's window.
 			const tokens = Int32Array.from([...promptTokens, ...answerTokens]);

@@ -5,7 +5,7 @@
 // top records' positive scores into contributor shares in basis points, near-duplicate records (projected gradients
 // with cosine >= 0.95) sharing one record's credit.
 import type { GPTConfig } from '$lib/engine/config';
-import { float32ToFloat16, fromFloat16Bits } from '$lib/engine/checkpoint/float16';
+import { float16ToFloat32, float32ToFloat16 } from '$lib/engine/checkpoint/float16';
 import type { Floats } from '$lib/engine/cpu/floats';
 import type { GPT } from '$lib/engine/cpu/gpt';
 import { contributorShares, type ContributorShare } from '../shares';
@@ -147,17 +147,14 @@ export function influenceShares(top: readonly Pick<InfluentialRecord, 'cid' | 'c
 function f16Scale(values: Floats): number {
 	let max = 0;
 	for (let i = 0; i < values.length; i++) max = Math.max(max, Math.abs(values[i]));
-	if (!(max > 0) || !Number.isFinite(max)) {
-		if (!Number.isFinite(max)) throw new InfluenceIndexError('A projected gradient is not finite.', { hint: 'The model may have diverged; check its training loss.' });
-		return 1;
-	}
-	return 2 ** (11 - Math.floor(Math.log2(max)));
+	if (!Number.isFinite(max)) throw new InfluenceIndexError('A projected gradient is not finite.', { hint: 'The model may have diverged; check its training loss.' });
+	return max > 0 ? 2 ** (11 - Math.floor(Math.log2(max))) : 1;
 }
 
 // Pairs of the given records whose stored gradients have cosine >= DUPLICATE_COSINE, as groups of CIDs.
 function nearDuplicates(index: InfluenceIndex, records: readonly InfluentialRecord[]): string[][] {
 	const { k, bits } = index.gradients;
-	const rows = records.map((r) => decodeRow(bits, r.index, k));
+	const rows = records.map((r) => float16ToFloat32(bits.subarray(r.index * k, (r.index + 1) * k)));
 	const norms = rows.map((row) => Math.sqrt(dot(row, row)));
 	const groups: string[][] = [];
 	for (let a = 0; a < rows.length; a++) {
@@ -166,12 +163,6 @@ function nearDuplicates(index: InfluenceIndex, records: readonly InfluentialReco
 		}
 	}
 	return groups;
-}
-
-function decodeRow(bits: Uint16Array, row: number, k: number): Float32Array {
-	const out = new Float32Array(k);
-	for (let j = 0; j < k; j++) out[j] = fromFloat16Bits(bits[row * k + j]);
-	return out;
 }
 
 function dot(a: Float32Array, b: Float32Array): number {

@@ -5,7 +5,7 @@
 // so E||P x||^2 = ||x||^2 (Johnson-Lindenstrauss), and the Kronecker product of the two preserves ||G||_F in
 // expectation. Matrices are drawn from (seed, layer, side), so any browser rebuilds the same projection from its config.
 import type { Floats } from '$lib/engine/cpu/floats';
-import { createRng } from '$lib/engine/random';
+import { createRng, mixSeed } from '$lib/engine/random';
 import { InfluenceConfigError } from './errors';
 
 /** One projected linear layer: its features and the projection sizes of its two sides. */
@@ -44,8 +44,8 @@ export function createProjection({ layers, seed }: { layers: readonly LayerShape
 		}
 		const kIn = Math.min(shape.kIn, shape.inFeatures);
 		const kOut = Math.min(shape.kOut, shape.outFeatures);
-		const pIn = kIn < shape.inFeatures ? gaussianMatrix(kIn, shape.inFeatures, sideSeed(seed, index, 0)) : null;
-		const pOut = kOut < shape.outFeatures ? gaussianMatrix(kOut, shape.outFeatures, sideSeed(seed, index, 1)) : null;
+		const pIn = kIn < shape.inFeatures ? gaussianMatrix(kIn, shape.inFeatures, mixSeed(seed, 2 * index)) : null;
+		const pOut = kOut < shape.outFeatures ? gaussianMatrix(kOut, shape.outFeatures, mixSeed(seed, 2 * index + 1)) : null;
 		const layer = { name: shape.name, inFeatures: shape.inFeatures, outFeatures: shape.outFeatures, kIn, kOut, offset, pIn, pOut };
 		offset += kIn * kOut;
 		return layer;
@@ -87,10 +87,3 @@ function gaussianMatrix(rows: number, cols: number, seed: number): Float32Array 
 	return m;
 }
 
-// murmur3's finaliser over (seed, layer, side), so layers and sides draw unrelated streams.
-function sideSeed(seed: number, layer: number, side: number): number {
-	let h = (seed ^ Math.imul(2 * layer + side + 1, 0x9e3779b9)) >>> 0;
-	h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-	h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-	return (h ^ (h >>> 16)) >>> 0;
-}

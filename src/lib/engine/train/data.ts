@@ -5,7 +5,7 @@
 import type { RecordContent } from '$lib/core/record';
 import { END_OF_TEXT, type BpeTokenizer } from '$lib/core/tokenizer/bpe';
 import { IGNORE_INDEX } from '../cpu/crossEntropy';
-import { createRng } from '../random';
+import { createRng, mixSeed } from '../random';
 import { TrainingDataError } from './errors';
 import { templateBody } from './template';
 
@@ -139,12 +139,4 @@ export function unigramBaseline(trainTokens: Int32Array, valTokens: Int32Array, 
 	let sum = 0;
 	for (let i = 1; i < valTokens.length; i++) sum += logTotal - Math.log(counts[valTokens[i]] + 1);
 	return valTokens.length < 2 ? NaN : sum / (valTokens.length - 1);
-}
-
-// murmur3's finaliser over (seed, index), so neighbouring steps get unrelated PRNG streams.
-function mixSeed(seed: number, index: number): number {
-	let h = (seed ^ Math.imul(index + 1, 0x9e3779b9)) >>> 0;
-	h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-	h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-	return (h ^ (h >>> 16)) >>> 0;
 }
