@@ -150,17 +150,22 @@ async function measureIndexBuild(load, { records, baseline }) {
 	const { trainBpe, END_OF_TEXT } = await load('/src/lib/core/tokenizer/bpe.ts');
 	const { gptConfig } = await load('/src/lib/engine/config.ts');
 	const { createGPT, gptBackward, gptForward } = await load('/src/lib/engine/cpu/gpt.ts');
-	const { buildInfluenceIndex } = await load('/src/lib/attribution/influence/index.ts');
+	const { buildInfluenceIndex, fisherPasses, DEFAULT_FISHER } = await load('/src/lib/attribution/influence/index.ts');
+	const { SNAPSHOTS_PER_RUN } = await load('/src/lib/engine/train/runStore.ts');
 	const texts = synsetsOf('noun.animal').slice(0, records).map(synsetText);
 	const tokenizer = trainBpe(texts, { vocabSize: 512 });
 	const eot = tokenizer.tokenId(END_OF_TEXT);
 	const examples = texts.map((text, i) => ({ cid: `r${i}`, contributor: '', datanetId: null, tokens: Int32Array.from([eot, ...tokenizer.encode(text), eot]) }));
 	const tokens = examples.reduce((s, e) => s + e.tokens.length - 1, 0);
 	const model = createGPT(gptConfig('tiny', { vocabSize: tokenizer.vocabSize }), { seed: 1 });
-	buildInfluenceIndex({ model, weightsHash: '0x0', examples: examples.slice(0, 16) }); // warm-up
+	// The app's default build: SNAPSHOTS_PER_RUN checkpoints (one model's weights stand in for each; the work is the
+	// same), each with the records' gradients and the Fisher's drawn-label passes.
+	const checkpoints = Array.from({ length: SNAPSHOTS_PER_RUN }, (_, i) => ({ model, step: i, weightsHash: `0x${i}` }));
+	buildInfluenceIndex({ checkpoints: checkpoints.slice(0, 1), examples: examples.slice(0, 16) }); // warm-up
 	const t0 = performance.now();
-	const index = buildInfluenceIndex({ model, weightsHash: '0x0', examples });
+	const index = buildInfluenceIndex({ checkpoints, examples });
 	const buildMs = performance.now() - t0;
+	const passes = SNAPSHOTS_PER_RUN * (records + fisherPasses(records, DEFAULT_FISHER));
 	const t1 = performance.now();
 	for (const { tokens: t } of examples.slice(0, baseline)) {
 		const T = Math.min(t.length - 1, model.config.blockSize); // (the index's windows cover longer records; few are)
@@ -174,6 +179,9 @@ async function measureIndexBuild(load, { records, baseline }) {
 		k: index.meta.k,
 		buildMs,
 		examplesPerS: (records * 1000) / buildMs,
+		passesPerS: (passes * 1000) / buildMs,
+		checkpoints: SNAPSHOTS_PER_RUN,
+		draws: DEFAULT_FISHER.draws,
 		naiveExamplesPerS: (baseline * 1000) / naiveMs,
 		bytes: index.gradients.bits.byteLength
 	};
@@ -194,7 +202,7 @@ async function main() {
 		const node = await measureScoring(load, plan);
 
 		console.log('Index build in Node...');
-		const build = await measureIndexBuild(load, { records: 2000, baseline: 200 });
+		const build = await measureIndexBuild(load, { records: 1000, baseline: 200 });
 
 		console.log('WebGPU and CPU scoring in headless Chromium...');
 		/** @type {any} */
@@ -242,11 +250,12 @@ async function main() {
 		r[`webgpu_layout_ms_${smallest}`] = web ? Object.fromEntries(Object.entries(web.layouts).map(([name, ms]) => [name, r1(ms)])) : null;
 		Object.assign(r, {
 			index_examples_per_s: r1(build.examplesPerS),
+			index_gradient_passes_per_s: r1(build.passesPerS),
 			index_tokens_per_s: r1((build.tokens * 1000) / build.buildMs),
 			index_naive_full_backward_examples_per_s: r1(build.naiveExamplesPerS),
-			index_over_naive: ratio(build.examplesPerS, build.naiveExamplesPerS),
+			index_pass_over_naive: ratio(build.passesPerS, build.naiveExamplesPerS),
 			index_bytes_per_record: build.bytes / build.records,
-			index_note: `tiny (512-token BPE), ${build.records} noun.animal records (${build.tokens} tokens), k = ${build.k}, batches of 8 with the frozen backward, preconditioner and f16 included; naive = one example at a time with a full backward (no projection), same process`,
+			index_note: `the app's default build: tiny (512-token BPE), ${build.records} noun.animal records (${build.tokens} tokens), ${build.checkpoints} checkpoints, each with the records' projected gradients and ${build.draws} drawn-label passes per record for the Fisher (rows of k = ${build.k}), batches of 8 with the frozen backward, preconditioner and f16 included; a gradient pass is one record's projected gradient at one checkpoint; naive = one example at a time with a full backward (no projection), same process`,
 		});
 		Object.assign(r, {
 			runs: RUNS,
@@ -277,7 +286,7 @@ async function main() {
 			const layouts = Object.entries(r[`webgpu_layout_ms_${smallest}`]).map(([name, ms]) => `${name} ${ms}`).join(', ');
 			rows.push([`WebGPU layouts at ${smallest} (lanes x rows)`, `${layouts} ms`, `median of ${RUNS.webgpu}; default ${LAYOUTS[0].join('x')}`]);
 		}
-		rows.push([`index build, tiny, ${build.records} records, k=${build.k}`, `${r.index_examples_per_s} ex/s`, `${r.index_tokens_per_s} tok/s; ${r.index_over_naive}x one-at-a-time full backward (${r.index_naive_full_backward_examples_per_s} ex/s); ${r.index_bytes_per_record} B/record`]);
+		rows.push([`index build, tiny, ${build.records} records, ${build.checkpoints} checkpoints, k=${build.k}`, `${r.index_examples_per_s} records/s`, `${r.index_gradient_passes_per_s} gradient passes/s, ${r.index_pass_over_naive}x one-at-a-time full backward (${r.index_naive_full_backward_examples_per_s} ex/s); ${r.index_bytes_per_record} B/record`]);
 		rows.push(['adapter', na(adapter), info ? `fallback: ${info.isFallbackAdapter}` : '']);
 		const width = [0, 1].map((i) => Math.max(...rows.map((row) => row[i].length)));
 		console.log(`\ninfluence scoring benchmark, Node ${process.version}, ${r.chromium ? `Chromium ${r.chromium}` : 'no Chromium'}\n`);

@@ -20,12 +20,13 @@ const root = new URL('..', import.meta.url).pathname;
 const HARNESS = '/src/lib/attribution/eval/harness.ts';
 // Influence settings measured beside the default (each field overrides the config's).
 const VARIANTS = JSON.parse(process.env.EVAL_VARIANTS ?? JSON.stringify([
+	{ checkpoints: 1 },
 	{ checkpoints: 2 },
-	{ checkpoints: 4 },
-	{ preconditioner: { dampingRatio: 0.01 } },
-	{ preconditioner: { dampingRatio: 1 } },
-	{ preconditioner: { kind: 'identity' }, checkpoints: 4 },
-	{ projection: { kIn: 8, kOut: 8 } }
+	{ fisher: { labels: 'records' } },
+	{ fisher: { labels: 'records' }, checkpoints: 1 },
+	{ preconditioner: { dampingRatio: 0.001 } },
+	{ preconditioner: { dampingRatio: 0.1 } },
+	{ preconditioner: { kind: 'identity' }, checkpoints: 1 }
 ]));
 
 async function withLoader(/** @type {(load: (path: string) => Promise<any>) => Promise<void>} */ body) {
@@ -44,7 +45,10 @@ function snapshotSteps(config) {
 	return Array.from({ length: c }, (_, i) => Math.round((steps * (i + 1)) / c));
 }
 
-// Child mode: train jobs shard, shard + shards, ... (job 0 is the full model, job j the subset j - 1) into dir.
+// The job of subset j (0-based) trained with seed offset s: job 0 is the full model.
+const subsetJob = (/** @type {any} */ config, /** @type {number} */ j, /** @type {number} */ s) => 1 + s * config.models + j;
+
+// Child mode: train jobs shard, shard + shards, ... (job 0 is the full model, then every subset per seed) into dir.
 async function child(/** @type {string} */ dir, /** @type {number} */ shard, /** @type {number} */ shards) {
 	const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
 	await withLoader(async (load) => {
@@ -53,18 +57,20 @@ async function child(/** @type {string} */ dir, /** @type {number} */ shard, /**
 		const data = h.evalData(allSynsets(), config);
 		const masks = h.subsetMasks(data.train.length, config);
 		const base = config.base ? new Float32Array(readFileSync(join(dir, 'base.f32')).buffer.slice(0)) : null;
-		for (let job = shard; job <= config.models; job += shards) {
+		for (let job = shard; job <= config.models * config.seeds; job += shards) {
 			const file = join(dir, `job-${job}.f32`);
 			if (existsSync(file)) continue;
 			const t0 = Date.now();
-			const { params, snapshots } = h.trainModel(data, job === 0 ? null : masks[job - 1], config, job === 0 ? snapshotSteps(config) : [], base);
+			const subset = (job - 1) % config.models;
+			const seedOffset = Math.floor((job - 1) / config.models);
+			const { params, snapshots } = job === 0 ? h.trainModel(data, null, config, snapshotSteps(config), base) : h.trainModel(data, masks[subset], config, [], base, seedOffset);
 			const all = job === 0 ? snapshots : [params];
 			const out = new Float32Array(all.reduce((s, p) => s + p.length, 0));
 			let o = 0;
 			for (const p of all) out.set(p, (o += p.length) - p.length);
 			writeFileSync(file + '.tmp', new Uint8Array(out.buffer));
 			renameSync(file + '.tmp', file); // whole files only: a killed run leaves no half-written model behind
-			console.log(`  model ${job} of ${config.models} trained in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+			console.log(`  model ${job} of ${config.models * config.seeds} trained in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 		}
 	});
 }
@@ -85,6 +91,7 @@ async function main() {
 		config = { ...h.DEFAULT_EVAL_CONFIG, ...JSON.parse(process.env.EVAL_CONFIG ?? '{}') };
 		const trainingKey = createHash('sha256')
 			.update(JSON.stringify([config.lexname, config.base, config.records, config.heldOut, config.planted, config.models, config.subsetFraction, config.vocabSize, config.model, config.train, config.snapshots, config.seed]))
+			.update(config.seeds === 1 ? '' : `seeds ${config.seeds}`)
 			.digest('hex')
 			.slice(0, 16);
 		const dir = process.env.EVAL_CACHE ? join(process.env.EVAL_CACHE, trainingKey) : mkdtempSync(join(tmpdir(), 'eval-attribution-'));
@@ -99,7 +106,7 @@ async function main() {
 			writeFileSync(join(dir, 'base.f32'), new Uint8Array(h.trainBase(data, config).buffer));
 		}
 		const baseSeconds = (Date.now() - tBase) / 1000;
-		console.log(`Training the full model and ${config.models} subset models in ${shards} processes...`);
+		console.log(`Training the full model and ${config.models} subset models (${config.seeds} seeds each) in ${shards} processes...`);
 		const tTrain = Date.now();
 		await Promise.all(Array.from({ length: shards }, (_, s) => run(['--child', dir, String(s), String(shards)])));
 		const trainSeconds = (Date.now() - tTrain) / 1000;
@@ -116,13 +123,17 @@ async function main() {
 		const tScore = Date.now();
 		const scores = h.methodScores(checkpoints, data, queries, config);
 		const scoreSeconds = (Date.now() - tScore) / 1000;
-		const perModel = masks.map((_, j) => h.queryLosses(h.modelWith(data, read(j + 1)), queries));
-		const losses = queries.map((_, q) => Float64Array.from(perModel, (l) => l[q]));
+		// Each subset's loss per query under each seed's model; the metrics use their mean.
+		const perSeed = Array.from({ length: config.seeds }, (_, s) => masks.map((_, j) => h.queryLosses(h.modelWith(data, read(subsetJob(config, j, s))), queries)));
+		const lossesOf = (/** @type {Float64Array[][]} */ seeds) => queries.map((_, q) => Float64Array.from(masks, (_, j) => seeds.reduce((sum, per) => sum + per[j][q], 0) / seeds.length));
+		const losses = lossesOf(perSeed);
+		// The same against the first seed's models only (what one training run per subset would measure).
+		const metrics1 = h.evalMetrics(scores, data, queries, masks, lossesOf(perSeed.slice(0, 1)));
 		const metrics = h.evalMetrics(scores, data, queries, masks, losses);
 		// Other settings of the influence method on the same models and queries (what the default was chosen from).
 		const variants = [];
 		for (const v of VARIANTS) {
-			const cfg = { ...config, projection: { ...config.projection, ...v.projection }, preconditioner: { ...config.preconditioner, ...v.preconditioner } };
+			const cfg = { ...config, projection: { ...config.projection, ...v.projection }, preconditioner: { ...config.preconditioner, ...v.preconditioner }, fisher: { ...config.fisher, ...v.fisher } };
 			const used = lastSnapshots(v.checkpoints ?? config.checkpoints);
 			const m = h.evalMetrics(h.methodScores(used, data, queries, cfg), data, queries, masks, losses);
 			variants.push({ ...v, checkpoints: used.length, lds: m.lds.influence, lds_by_query_kind: Object.fromEntries(Object.entries(m.ldsByKind).map(([kind, x]) => [kind, x.influence])), planted_top1: m.plantedTop1.influence });
@@ -137,6 +148,7 @@ async function main() {
 			lds_bm25: metrics.lds.bm25,
 			lds_random: metrics.lds.random,
 			lds_over_identity: metrics.lds.influence / metrics.lds.identity,
+			lds_one_seed: metrics1.lds,
 			lds_by_query_kind: metrics.ldsByKind,
 			variants,
 			planted_top1: metrics.plantedTop1.influence,
@@ -146,6 +158,7 @@ async function main() {
 			queries: ldsQueries,
 			planted_queries: queries.length - ldsQueries,
 			models: config.models,
+			seeds_per_model: config.seeds,
 			training_records: data.train.length,
 			full_model_loss_on_queries: Array.from(h.queryLosses(finalModel, queries)).reduce((a, b) => a + b, 0) / queries.length,
 			generation_examples: queries.filter((q) => q.kind === 'generation').slice(0, 3).map((q) => q.text),
@@ -161,11 +174,11 @@ async function main() {
 	});
 	const r = /** @type {any} */ (result);
 	const f = (/** @type {number} */ x) => x.toFixed(3);
-	console.log(`\n| method | LDS (${r.queries} queries, ${r.models} models) | planted top-1 (${r.planted_queries}) |`);
-	console.log('|---|---|---|');
+	console.log(`\n| method | LDS (${r.queries} queries, ${r.models} models x ${r.seeds_per_model} seeds) | LDS against the first seed only | planted top-1 (${r.planted_queries}) |`);
+	console.log('|---|---|---|---|');
 	for (const m of ['influence', 'identity', 'cosine', 'bm25', 'random']) {
-		const name = m === 'influence' ? `influence (${r.config.preconditioner.kind}, damping ${r.config.preconditioner.dampingRatio})` : m;
-		console.log(`| ${name} | ${f(r[m === 'influence' ? 'lds' : `lds_${m}`])} | ${f(r.planted_top1_by_method[m])} |`);
+		const name = m === 'influence' ? `influence (${r.config.checkpoints} checkpoints, ${r.config.preconditioner.kind} Fisher of ${r.config.fisher.labels} labels, damping ${r.config.preconditioner.dampingRatio})` : m;
+		console.log(`| ${name} | ${f(r[m === 'influence' ? 'lds' : `lds_${m}`])} | ${f(r.lds_one_seed[m])} | ${f(r.planted_top1_by_method[m])} |`);
 	}
 	console.log(`\nLDS by query kind: ${JSON.stringify(r.lds_by_query_kind, (_, v) => (typeof v === 'number' ? Number(v.toFixed(3)) : v))}`);
 	console.log(`Planted: record ranks first ${f(r.planted_top1)}, its contributor has the largest share ${f(r.planted_share_top1)}; the model reproduces ${f(r.planted_learned)} of the facts.`);

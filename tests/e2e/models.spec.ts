@@ -86,7 +86,7 @@ test('train tiny in the worker, reload mid-run, resume from the checkpoint, expo
 	const tracing = Date.now();
 	await page.getByRole('button', { name: 'Which records shaped this answer?' }).click();
 	const influence = page.getByTestId('influence-result');
-	await expect(influence).toBeVisible({ timeout: 120_000 });
+	await expect(influence).toBeVisible({ timeout: 300_000 });
 	console.log(`influence index and query: ${((Date.now() - tracing) / 1000).toFixed(1)} s`);
 	const texts = await influence.getByTestId('influence-text').allTextContents();
 	expect(texts.length).toBeGreaterThanOrEqual(3);
@@ -101,6 +101,26 @@ test('train tiny in the worker, reload mid-run, resume from the checkpoint, expo
 	expect(percents.reduce((a, b) => a + b, 0)).toBeCloseTo(100, 5);
 	await expect(influence.getByTestId('influence-method')).toContainText(/projected gradients \(k = [\d,]+\)/);
 	await expect(influence.getByTestId('influence-method')).toContainText(/scored on the (GPU \(WebGPU\)|CPU)/);
+	// The answer's receipt: verified by recomputing it here, exported as JSON; the same file with altered shares fails
+	// verification and names the difference.
+	const receipt = influence.getByTestId('receipt');
+	await receipt.getByTestId('receipt-verify').click();
+	await expect(receipt.getByTestId('receipt-verified')).toBeVisible({ timeout: 120_000 });
+	const [receiptFile] = await Promise.all([page.waitForEvent('download'), receipt.getByRole('button', { name: 'Export JSON' }).click()]);
+	const receiptPath = test.info().outputPath('receipt.json');
+	await receiptFile.saveAs(receiptPath);
+	const exported = JSON.parse(readFileSync(receiptPath, 'utf8'));
+	expect(exported).toMatchObject({ v: 1, prompt: 'wolf:', output: generated.slice('wolf:'.length), methods: [{ name: 'influence' }] });
+	expect(exported.shares.reduce((s: number, x: { bps: number }) => s + x.bps, 0)).toBe(10_000);
+	const altered = structuredClone(exported);
+	altered.shares[0].bps -= 1000;
+	altered.shares.push({ contributor: '0x' + 'ee'.repeat(20), bps: 1000 });
+	await page.getByTestId('receipt-file').setInputFiles({ name: 'altered.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(altered)) });
+	const mismatch = page.getByTestId('receipt-file-result').getByTestId('receipt-mismatch');
+	await expect(mismatch).toContainText(`shares ${exported.shares[0].contributor.toLowerCase()}`, { timeout: 120_000 });
+	await expect(mismatch).toContainText('shares 0x' + 'ee'.repeat(20));
+	await expect(page.getByTestId('receipt-row')).toHaveCount(1);
+
 	// The panel fits a 360 px phone: nothing scrolls sideways.
 	await page.setViewportSize({ width: 360, height: 800 });
 	expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
@@ -128,7 +148,7 @@ test('train tiny in the worker, reload mid-run, resume from the checkpoint, expo
 	await page.getByRole('button', { name: 'Generate' }).click();
 	await expect(page.getByText(/tokens at [\d.]+ tokens\/s/)).toBeVisible({ timeout: 60_000 });
 	await page.getByRole('button', { name: 'Which records shaped this answer?' }).click();
-	await expect(page.getByRole('alert')).toContainText('An imported model has no training records to attribute to');
+	await expect(page.getByRole('alert').filter({ hasText: 'An imported model has no training records to attribute to' })).toBeVisible();
 	await expect(page.getByTestId('influence-result')).toHaveCount(0);
 
 	// A bad file is reported and nothing is stored.

@@ -31,11 +31,12 @@ describe('migrations', () => {
 	test('a fresh open at the latest version creates every store and index, with no counters yet', async () => {
 		const db = await freshDb();
 		expect(db.version).toBe(DB_VERSION);
-		expect(DB_VERSION).toBe(4);
-		expect([...db.objectStoreNames].sort()).toEqual(['accounts', 'chainCache', 'chunks', 'datanets', 'outbox', 'settings', 'sketches', 'stats']);
-		const tx = db.transaction(['chunks', 'outbox']);
+		expect(DB_VERSION).toBe(5);
+		expect([...db.objectStoreNames].sort()).toEqual(['accounts', 'chainCache', 'chunks', 'datanets', 'models', 'outbox', 'receipts', 'settings', 'sketches', 'stats']);
+		const tx = db.transaction(['chunks', 'outbox', 'receipts']);
 		expect([...tx.objectStore('chunks').indexNames].sort()).toEqual(['byCid', 'byTodo']);
 		expect([...tx.objectStore('outbox').indexNames].sort()).toEqual(['byCreated', 'byStatus']);
+		expect([...tx.objectStore('receipts').indexNames].sort()).toEqual(['byCreated', 'byRun']);
 		await tx.done;
 		expect(await db.count('stats')).toBe(0);
 	});
@@ -114,7 +115,7 @@ describe('migrations', () => {
 		expect(await getStats(db, A)).toMatchObject({ total: 6, nextSeq: 6, sketchChunks: 3 });
 	});
 
-	test('upgrading 3 -> 4 adds an empty outbox and chain-read cache and leaves Datanets, records and settings as they were', async () => {
+	test('upgrading 3 -> 5 adds an empty outbox, chain-read cache, receipts and models and leaves Datanets, records and settings as they were', async () => {
 		const name = freshDbName();
 		const v3 = await openLedgerDb(name, 3);
 		expect(v3.objectStoreNames.contains('outbox')).toBe(false);
@@ -124,13 +125,15 @@ describe('migrations', () => {
 		await closeLedgerDb(name);
 
 		const db = await openLedgerDb(name);
-		expect(db.version).toBe(4);
+		expect(db.version).toBe(5);
 		expect(await getDatanet(db, datanet.id)).toEqual(datanet);
 		expect((await pageRecords(db, datanet.id, 0, 10)).map((r) => r.content)).toEqual([0, 1, 2].map((i) => textRecord(datanet.id, `record ${i}`).content));
 		expect(await getStats(db, datanet.id)).toMatchObject({ total: 3, nextSeq: 3 });
 		expect(await getSetting(db, 'network', null)).toBe('local');
 		expect(await db.count('outbox')).toBe(0);
 		expect(await db.count('chainCache')).toBe(0);
+		expect(await db.count('receipts')).toBe(0);
+		expect(await db.count('models')).toBe(0);
 
 		// Both new stores work: an outbox entry found by status, a cache row by its compound key.
 		const { entry } = await addToOutbox(db, {

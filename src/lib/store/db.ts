@@ -100,7 +100,16 @@ function v4(db: AnyDB) {
 	db.createObjectStore('chainCache', { keyPath: ['chainId', 'address', 'query'] });
 }
 
-export const MIGRATIONS = [v1, v2, v3, v4] as const;
+/** Version 5: receipts of attributed answers (listed by creation time, found by model) and the onchain registrations
+ * of models trained or imported here, one row per training run. Both start empty. */
+function v5(db: AnyDB) {
+	const receipts = db.createObjectStore('receipts', { keyPath: 'id' });
+	receipts.createIndex('byCreated', 'createdAt');
+	receipts.createIndex('byRun', ['runId', 'createdAt']);
+	db.createObjectStore('models', { keyPath: 'runId' });
+}
+
+export const MIGRATIONS = [v1, v2, v3, v4, v5] as const;
 export const DB_VERSION = MIGRATIONS.length;
 
 /** Returns empty counters for a Datanet. */

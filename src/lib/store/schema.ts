@@ -1,6 +1,7 @@
 // The IndexedDB schema of Ledgerlight: stored value types and the idb DBSchema.
 // Metadata (contributor, signature, status, timestamps) sits beside a record's content, never inside the hashed bytes.
 import type { DBSchema } from 'idb';
+import type { Receipt } from '../attribution/receipt';
 import type { RecordContent, RecordKind } from '../core/record';
 
 export type Hex = `0x${string}`;
@@ -149,6 +150,23 @@ export type ChainCacheRow = {
 	updatedAt: number;
 };
 
+/** A stored receipt (migration 5): the receipt itself (attribution/receipt.ts) and, once paid, where it was recorded. */
+export type ReceiptRow = {
+	/** `<runId>:<outputHash>`: one receipt per answer of a model. */
+	id: string;
+	runId: string;
+	receipt: Receipt;
+	createdAt: number;
+	/** The recordInference write: its outbox entry and, once confirmed, its transaction. */
+	recorded?: { chainId: number; outboxId: string; modelId: string; valueWei: string; txHash?: Hex; confirmedAt?: number };
+};
+
+/** A model's onchain registrations (migration 5), per chain id. */
+export type ModelRow = {
+	runId: string;
+	onchain: Record<string, { modelId: string; feeWei: string; trainingRoot: Hex; weightsHash: Hex; registeredAt: number }>;
+};
+
 export interface LedgerDB extends DBSchema {
 	datanets: { key: Hex; value: Datanet; indexes: { byUpdated: number } };
 	chunks: { key: [Hex, number]; value: RecordChunk; indexes: { byCid: string; byTodo: string } };
@@ -158,4 +176,6 @@ export interface LedgerDB extends DBSchema {
 	settings: { key: string; value: SettingRow };
 	outbox: { key: string; value: OutboxEntry; indexes: { byStatus: [OutboxStatus, number]; byCreated: number } };
 	chainCache: { key: [number, string, string]; value: ChainCacheRow };
+	receipts: { key: string; value: ReceiptRow; indexes: { byCreated: number; byRun: [string, number] } };
+	models: { key: string; value: ModelRow };
 }

@@ -36,7 +36,7 @@ export function influenceProgressLabel(p: InfluenceIndexProgress): { label: stri
 		case 'read':
 			return { label: `Reading the training run: ${count(p.total)} records`, value: null };
 		case 'gradients':
-			return { label: `Computing training-record gradients: ${count(p.done)} of ${count(p.total)}`, value: 0.05 + 0.9 * (p.total ? p.done / p.total : 0) };
+			return { label: `Computing gradients at each checkpoint of the run: ${count(p.done)} of ${count(p.total)}`, value: 0.05 + 0.9 * (p.total ? p.done / p.total : 0) };
 		case 'save':
 			return { label: 'Saving the index in this browser…', value: 0.95 };
 		case 'done':
@@ -46,12 +46,14 @@ export function influenceProgressLabel(p: InfluenceIndexProgress): { label: stri
 
 /** The method and its parameters in one sentence, with the scorer that ran. */
 export function influenceMethodLabel({ method, backend }: Pick<QueryInfluenceApiReturnType, 'method' | 'backend'>): string {
-	const { preconditioner: pre } = method;
+	const { preconditioner: pre, fisher } = method;
 	const damping = `damping ${pre.dampingRatio}`;
+	const labels = fisher.labels === 'model' ? `at labels drawn from the model, ${fisher.draws} per record` : 'at the records\' own tokens';
 	const preconditioner =
-		pre.kind === 'identity' ? 'no preconditioner (plain gradient dot products)' : pre.kind === 'layer' ? `layer-wise damped Fisher (${damping})` : `full damped Fisher (${damping})`;
+		pre.kind === 'identity' ? 'no preconditioner (plain gradient dot products)' : `${pre.kind === 'layer' ? 'layer-wise' : 'full'} damped Fisher (${labels}; ${damping})`;
+	const checkpoints = method.checkpoints === 1 ? 'the final weights' : `summed over ${method.checkpoints} checkpoints of the training run`;
 	const scorer = backend === 'webgpu' ? 'scored on the GPU (WebGPU)' : 'scored on the CPU';
-	return `Influence: projected gradients (k = ${count(method.k)}), ${preconditioner}, ${scorer}; shares from the top records with at least ${Math.round(method.shareFloor * 100)}% of the top score.`;
+	return `Influence: projected gradients (k = ${count(method.k)}) ${checkpoints}, ${preconditioner}, ${scorer}; shares from the top records with at least ${Math.round(method.shareFloor * 100)}% of the top score.`;
 }
 
 class InfluenceTrace {

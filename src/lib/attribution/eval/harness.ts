@@ -1,8 +1,8 @@
 // The attribution evaluation, as pure steps that `npm run eval:attribution` (scripts/eval-attribution.mjs) runs in
 // Node: a WordNet Datanet with planted facts, tokenized once; a base model pretrained on another lexname (a model
 // builder's starting point; fine-tuning from it is also where influence functions are known to work, as Kronfluence's
-// GPT-2 results are); the full model and subset models fine-tuned from it by the engine's Trainer with one seed (so
-// subsets are the only difference between runs); queries (held-out records, the full model's generations, planted
+// GPT-2 results are); the full model and subset models fine-tuned from it by the engine's Trainer, each subset once
+// per training seed (losses are averaged over the seeds); queries (held-out records, the full model's generations, planted
 // words); each method's scores for every (query, training record); and the metrics (LDS against the subset models'
 // losses, planted-fact top-1 and largest share). Every step is seeded, so a run repeats exactly.
 import { recordCidString } from '$lib/core/cid';
@@ -16,9 +16,9 @@ import { createGPT, gptForward, type GPT } from '$lib/engine/cpu/gpt';
 import { createRng } from '$lib/engine/random';
 import { Trainer, trainConfig, type TrainConfig } from '$lib/engine/train/trainer';
 import { bm25Score, buildBm25Corpus, words } from '../spans/bm25';
-import { gptProjection, projectedGradients, type InfluenceExample, type ProjectionOptions } from '../influence/gradients';
-import { influenceShares } from '../influence/index';
-import { fitPreconditioner, precondition, type PreconditionerOptions } from '../influence/preconditioner';
+import { DEFAULT_PROJECTION, gptProjection, projectedGradients, type InfluenceExample, type ProjectionOptions } from '../influence/gradients';
+import { DEFAULT_FISHER, fisherGradients, influenceShares, type FisherOptions } from '../influence/index';
+import { DEFAULT_PRECONDITIONER, fitPreconditioner, precondition, type PreconditionerOptions } from '../influence/preconditioner';
 import { lds } from './lds';
 import { plantedFacts } from './planted';
 
@@ -42,13 +42,18 @@ export type EvalConfig = {
 	vocabSize: number;
 	model: Partial<GPTConfig>;
 	train: Partial<TrainConfig>;
-	/** Full-model checkpoints whose scores are summed (TracIn-CP): the last `checkpoints` of the snapshots. 1 is what
-	 * the app's index does (the final weights). */
+	/** Training seeds per subset: each subset model is trained once per seed and a query's loss on the subset is the
+	 * mean over them, which takes out part of retraining's own noise (two seeds' losses agree only to a Spearman of
+	 * about 0.5 here). */
+	seeds: number;
+	/** Full-model checkpoints whose scores are summed (TracIn-CP): the last `checkpoints` of the snapshots. The app's
+	 * index sums over SNAPSHOTS_PER_RUN (engine/train/runStore.ts). */
 	checkpoints: number;
 	/** Snapshots of the full model kept during its training, at evenly spaced steps (the last is the final weights). */
 	snapshots: number;
 	projection: ProjectionOptions;
 	preconditioner: PreconditionerOptions;
+	fisher: FisherOptions;
 	/** Greedy tokens generated per generation or planted query. */
 	maxNewTokens: number;
 	seed: number;
@@ -65,11 +70,13 @@ export const DEFAULT_EVAL_CONFIG: EvalConfig = {
 	subsetFraction: 0.5,
 	vocabSize: 512,
 	model: {},
-	train: { steps: 120, batchSize: 8, lr: 3e-3, minLr: 3e-4, warmupSteps: 5, seed: 1 },
-	checkpoints: 1,
+	train: { steps: 90, batchSize: 8, lr: 3e-3, minLr: 3e-4, warmupSteps: 5, seed: 1 },
+	seeds: 2,
+	checkpoints: 4,
 	snapshots: 4,
-	projection: { kIn: 16, kOut: 16, seed: 0 },
-	preconditioner: { kind: 'layer', dampingRatio: 0.1 },
+	projection: { ...DEFAULT_PROJECTION },
+	preconditioner: { ...DEFAULT_PRECONDITIONER },
+	fisher: { ...DEFAULT_FISHER },
 	maxNewTokens: 24,
 	seed: 7
 };
@@ -118,9 +125,9 @@ export function trainBase(data: EvalData, config: EvalConfig): Float32Array {
 	return runTrainer(data, data.baseTokens, trainConfig({ ...config.base.train, evalEvery: 1_000_000, evalBatches: 1 }), null, []).params;
 }
 
-/** Trains a model on the records in the mask (all when null), from the base when given; returns the parameters at
- * each snapshot step. */
-export function trainModel(data: EvalData, mask: Uint8Array | null, config: EvalConfig, snapshotSteps: readonly number[] = [], base: Float32Array | null = null): { params: Float32Array; snapshots: Float32Array[] } {
+/** Trains a model on the records in the mask (all when null), from the base when given, with the training seed plus
+ * seedOffset; returns the parameters at each snapshot step. */
+export function trainModel(data: EvalData, mask: Uint8Array | null, config: EvalConfig, snapshotSteps: readonly number[] = [], base: Float32Array | null = null, seedOffset = 0): { params: Float32Array; snapshots: Float32Array[] } {
 	const parts = data.train.filter((_, i) => mask === null || mask[i] === 1).map((r) => r.tokens.subarray(1));
 	const stream = new Int32Array(1 + parts.reduce((s, p) => s + p.length, 0));
 	stream[0] = data.endOfText;
@@ -129,7 +136,8 @@ export function trainModel(data: EvalData, mask: Uint8Array | null, config: Eval
 		stream.set(p, offset);
 		offset += p.length;
 	}
-	return runTrainer(data, stream, trainConfig({ ...config.train, evalEvery: 1_000_000, evalBatches: 1 }), base, snapshotSteps);
+	const seed = (config.train.seed ?? 1) + seedOffset;
+	return runTrainer(data, stream, trainConfig({ ...config.train, seed, evalEvery: 1_000_000, evalBatches: 1 }), base, snapshotSteps);
 }
 
 function runTrainer(data: EvalData, stream: Int32Array, train: TrainConfig, init: Float32Array | null, snapshotSteps: readonly number[]): { params: Float32Array; snapshots: Float32Array[] } {
@@ -193,18 +201,24 @@ export function queryLosses(model: GPT, queries: readonly EvalQuery[]): Float64A
 /** Scores of every method: (Q) arrays of n scores, higher meaning more helpful. */
 export type MethodScores = Record<'influence' | 'identity' | 'cosine' | 'bm25' | 'random', Float64Array[]>;
 
-/** Scores queries against the training records with each method, the gradient ones summed over the checkpoints. */
+/** Scores queries against the training records with each method, the gradient ones summed over the checkpoints (the
+ * app's index: buildInfluenceIndex's per-checkpoint gradients and preconditioner). Gradients are kept per model and
+ * setting, so settings that differ only in the preconditioner reuse them. */
 export function methodScores(checkpoints: readonly GPT[], data: EvalData, queries: readonly EvalQuery[], config: EvalConfig): MethodScores {
 	const n = data.train.length;
 	const Q = queries.length;
 	const zeros = () => Array.from({ length: Q }, () => new Float64Array(n));
 	const out: MethodScores = { influence: zeros(), identity: zeros(), cosine: zeros(), bm25: zeros(), random: zeros() };
+	const records = data.train.map((r) => ({ tokens: r.tokens }));
 	for (const model of checkpoints) {
 		const projection = gptProjection(model.config, config.projection);
 		const k = projection.k;
-		const G = projectedGradients({ model, projection, examples: data.train.map((r) => ({ tokens: r.tokens })) });
-		const Gq = projectedGradients({ model, projection, examples: queries.map((q) => q.example) });
-		const preconditioner = fitPreconditioner({ gradients: G, n, projection, options: config.preconditioner });
+		const key = JSON.stringify(config.projection);
+		const G = memo(model, `records ${key}`, () => projectedGradients({ model, projection, examples: records }));
+		const Gq = memo(model, `queries ${key} ${Q}`, () => projectedGradients({ model, projection, examples: queries.map((q) => q.example) }));
+		const fisherKey = `fisher ${key} ${JSON.stringify(config.fisher)}`;
+		const fisher = memo(model, fisherKey, () => fisherGradients({ model, projection, examples: records, gradients: G, fisher: config.fisher }));
+		const preconditioner = memo(model, `${fisherKey} ${JSON.stringify(config.preconditioner)}`, () => fitPreconditioner({ ...fisher, projection, options: config.preconditioner }));
 		const norms = rowNorms(G, n, k);
 		const queryNorms = rowNorms(Gq, Q, k);
 		for (let q = 0; q < Q; q++) {
@@ -283,6 +297,15 @@ function greedy(model: GPT, prompt: number[], maxNewTokens: number, endOfText: n
 		if (next === endOfText) break;
 	}
 	return out;
+}
+
+// Values computed once per model and key.
+const memos = new WeakMap<GPT, Map<string, unknown>>();
+function memo<T>(model: GPT, key: string, compute: () => T): T {
+	let map = memos.get(model);
+	if (!map) memos.set(model, (map = new Map()));
+	if (!map.has(key)) map.set(key, compute());
+	return map.get(key) as T;
 }
 
 function shuffle(n: number, rng: ReturnType<typeof createRng>): number[] {

@@ -47,7 +47,7 @@ async function trainedRun() {
 	runIds.push(runId);
 	const events: TrainingEvent[] = [];
 	const result = await trainer.start(
-		{ runId, datanetIds: [id], dbName, model: { preset: 'tiny', overrides: { blockSize: 32 } }, train: { steps: 60, batchSize: 4, lr: 3e-3, warmupSteps: 5, evalEvery: 60, evalBatches: 1, seed: 1, validationFraction: 0 }, checkpointEvery: 60, backend: 'cpu' },
+		{ runId, datanetIds: [id], dbName, model: { preset: 'tiny', overrides: { blockSize: 32 } }, train: { steps: 60, batchSize: 4, lr: 3e-3, warmupSteps: 5, evalEvery: 60, evalBatches: 1, seed: 1, validationFraction: 0 }, checkpointEvery: 15, backend: 'cpu' },
 		Comlink.proxy((e: TrainingEvent) => void events.push(e))
 	);
 	expect(result).toMatchObject({ status: 'finished', step: 60 });
@@ -63,11 +63,12 @@ describe('the influence API in the attribution worker', () => {
 
 		const progress: InfluenceIndexProgress[] = [];
 		const summary = await api.buildInfluenceIndex({ runId, dbName }, Comlink.proxy((p: InfluenceIndexProgress) => void progress.push(p)));
-		expect(summary).toMatchObject({ runId, records: 41, k: 2304, unknownContributors: 0 });
+		// The run kept snapshots at steps 15, 30 and 45 beside its final weights: the index sums over all four.
+		expect(summary).toMatchObject({ runId, records: 41, k: 4 * 2304, unknownContributors: 0, checkpoints: [{ step: 15 }, { step: 30 }, { step: 45 }, { step: 60, weightsHash: summary.weightsHash }] });
 		expect(summary.weightsHash).toMatch(/^0x[0-9a-f]{64}$/);
 		await expect.poll(() => progress.at(-1)?.phase).toBe('done');
 		const gradients = progress.filter((p) => p.phase === 'gradients');
-		expect(gradients.at(-1)).toEqual({ phase: 'gradients', done: 41, total: 41 });
+		expect(gradients.at(-1)).toEqual({ phase: 'gradients', done: 4 * (41 + 2 * 41), total: 4 * (41 + 2 * 41) });
 		expect(gradients.every((p, i) => i === 0 || p.done >= gradients[i - 1].done)).toBe(true);
 
 		const plantedCid = recordCidString(canonicalRecord('text', { text: PLANTED }).bytes);
@@ -78,7 +79,7 @@ describe('the influence API in the attribution worker', () => {
 		expect(result.top.every((r, i) => i === 0 || r.score <= result.top[i - 1].score)).toBe(true);
 		expect(result.shares[0].contributor).toBe(CAROL);
 		expect(result.shares.reduce((s, x) => s + x.bps, 0)).toBe(10_000);
-		expect(result.method).toMatchObject({ name: 'influence', k: 2304, topK: 5, weightsHash: summary.weightsHash, preconditioner: { kind: 'layer' } });
+		expect(result.method).toMatchObject({ name: 'influence', k: 4 * 2304, checkpoints: 4, topK: 5, weightsHash: summary.weightsHash, preconditioner: { kind: 'layer' }, fisher: { labels: 'model' } });
 
 		// A reload: a new worker finds the stored index and gives the same answer.
 		const again = spawn<InfluenceApi>('attribution');

@@ -1,20 +1,21 @@
 // The influence half of the attribution worker's API: build a trained model's influence index from its training run
-// (the run's own token streams and latest checkpoint, so the index covers exactly the records the model trained on,
+// (the run's own token streams, its snapshots and latest checkpoint, so the index covers exactly the records the model trained on,
 // with their contributors read from IndexedDB), keep it in OPFS keyed by the weights hash, and answer queries.
 // Scoring runs on WebGPU when the worker gets a hardware adapter and on the CPU otherwise (a software adapter is
 // slower than the CPU path, measured in bench/results/influence.json); both compute the same dot products.
 import { END_OF_TEXT } from '$lib/core/tokenizer/bpe';
 import { opfsRunStorage, type RunStorage } from '$lib/engine/checkpoint/opfs';
 import { weightsHash } from '$lib/engine/checkpoint/weightsHash';
+import type { GPTConfig } from '$lib/engine/config';
 import { createGPT, type GPT } from '$lib/engine/cpu/gpt';
-import { loadRun, readManifest, readSpec, type StoredRun } from '$lib/engine/train/runStore';
+import { loadRun, loadSnapshots, readManifest, readSpec, type StoredRun } from '$lib/engine/train/runStore';
 import { requestGPU, type GPUContext } from '$lib/engine/webgpu/device';
 import { openLedgerDb } from '$lib/store/db';
 import { forEachChunk } from '$lib/store/records';
 import type { Hex } from '$lib/store/schema';
 import { InfluenceIndexError } from './errors';
 import type { ProjectionOptions } from './gradients';
-import { buildInfluenceIndex, queryInfluence, type InfluenceIndex, type InfluenceIndexMeta, type InfluenceRecord, type QueryInfluenceReturnType, type Scorer } from './index';
+import { buildInfluenceIndex, queryInfluence, type FisherOptions, type InfluenceCheckpoint, type InfluenceIndex, type InfluenceIndexMeta, type InfluenceRecord, type QueryInfluenceReturnType, type Scorer } from './index';
 import type { PreconditionerOptions } from './preconditioner';
 import { INFLUENCE_INDEX_DIRECTORY, loadInfluenceIndex, saveInfluenceIndex } from './store';
 import { WebGPUScorer } from './webgpu/score';
@@ -23,7 +24,7 @@ import { WebGPUScorer } from './webgpu/score';
 export type InfluenceIndexProgress = { phase: 'read' | 'gradients' | 'save' | 'done'; done: number; total: number };
 
 /** What the page shows of an index. */
-export type InfluenceIndexSummary = Pick<InfluenceIndexMeta, 'weightsHash' | 'records' | 'k' | 'projection' | 'preconditioner' | 'createdAt'> & {
+export type InfluenceIndexSummary = Pick<InfluenceIndexMeta, 'weightsHash' | 'checkpoints' | 'records' | 'k' | 'projection' | 'preconditioner' | 'fisher' | 'createdAt'> & {
 	runId: string;
 	/** Records whose contributor this browser does not know (removed since training); they get no share. */
 	unknownContributors: number;
@@ -34,6 +35,7 @@ export type BuildInfluenceIndexApiParameters = {
 	dbName?: string;
 	projection?: ProjectionOptions;
 	preconditioner?: PreconditionerOptions;
+	fisher?: FisherOptions;
 };
 
 export type QueryInfluenceApiParameters = {
@@ -45,6 +47,9 @@ export type QueryInfluenceApiParameters = {
 	weightsHash?: string;
 };
 
+/** A trained model's manifest for registering it onchain. */
+export type TrainingManifest = { runId: string; weightsHash: string; step: number; datanetIds: string[]; model: GPTConfig; items: { cid: string; contributor: string }[] };
+
 /** A query's result with the scorer that ran it. */
 export type QueryInfluenceApiReturnType = QueryInfluenceReturnType & { backend: 'webgpu' | 'cpu' };
 
@@ -55,8 +60,8 @@ export type CreateInfluenceApiParameters = {
 	requestDevice?: () => Promise<GPUContext>;
 };
 
-// A run's latest checkpoint as a model, read once per checkpoint.
-type RunModel = { runId: string; checkpoint: string | null; run: StoredRun; model: GPT; hash: string };
+// A run's latest checkpoint as a model, with its snapshots (the index's checkpoints), read once per checkpoint.
+type RunModel = { runId: string; checkpoint: string | null; run: StoredRun; model: GPT; hash: string; checkpoints: InfluenceCheckpoint[] };
 
 // A scorer and what frees it.
 type HeldScorer = { scorer: Scorer | null; backend: 'webgpu' | 'cpu'; release: () => void };
@@ -83,9 +88,14 @@ export function createInfluenceApi({ runs = opfsRunStorage(), indexes = opfsRunS
 		}
 		const run = await loadRun(runs, runId);
 		if (!run.checkpoint) throw new InfluenceIndexError('This model has no checkpoint yet.', { details: runId, hint: 'Train it for at least one checkpoint first.' });
-		const model = createGPT(run.checkpoint.config);
-		model.params.set(run.checkpoint.params);
-		current = { runId, checkpoint: manifest.checkpoint, run, model, hash: weightsHash(model.params as Float32Array) };
+		const asCheckpoint = ({ config, params }: { config: GPTConfig; params: Float32Array }, step: number): InfluenceCheckpoint => {
+			const model = createGPT(config);
+			model.params.set(params);
+			return { model, step, weightsHash: weightsHash(model.params as Float32Array) };
+		};
+		const snapshots = (await loadSnapshots(runs, run.manifest)).map(({ step, checkpoint }) => asCheckpoint(checkpoint, step));
+		const final = asCheckpoint(run.checkpoint, run.manifest.step);
+		current = { runId, checkpoint: manifest.checkpoint, run, model: final.model, hash: final.weightsHash, checkpoints: [...snapshots, final] };
 		return current;
 	}
 
@@ -121,9 +131,10 @@ export function createInfluenceApi({ runs = opfsRunStorage(), indexes = opfsRunS
 	}
 
 	return {
-		/** Computes every training record's projected gradient on the run's latest checkpoint and saves the index. */
-		async buildInfluenceIndex({ runId, dbName, projection, preconditioner }: BuildInfluenceIndexApiParameters, onProgress?: (p: InfluenceIndexProgress) => void): Promise<InfluenceIndexSummary> {
-			const { run, model, hash } = await modelOf(runId);
+		/** Computes every training record's projected gradient at the run's snapshots and latest checkpoint, and saves
+		 * the index. */
+		async buildInfluenceIndex({ runId, dbName, projection, preconditioner, fisher }: BuildInfluenceIndexApiParameters, onProgress?: (p: InfluenceIndexProgress) => void): Promise<InfluenceIndexSummary> {
+			const { run, hash, checkpoints } = await modelOf(runId);
 			const { train } = run.data;
 			onProgress?.({ phase: 'read', done: 0, total: train.cids.length });
 			const sources = await contributorsOf(run.spec.datanetIds ?? [], new Set(train.cids), dbName);
@@ -135,12 +146,21 @@ export function createInfluenceApi({ runs = opfsRunStorage(), indexes = opfsRunS
 				tokens.set(body, 1);
 				return { cid, contributor: sources.get(cid)?.contributor ?? '', datanetId: sources.get(cid)?.datanetId ?? null, tokens };
 			});
-			const index = buildInfluenceIndex({ model, weightsHash: hash, examples, projection, preconditioner, onProgress: (done, total) => onProgress?.({ phase: 'gradients', done, total }) });
+			const index = buildInfluenceIndex({ checkpoints, examples, projection, preconditioner, fisher, onProgress: (done, total) => onProgress?.({ phase: 'gradients', done, total }) });
 			onProgress?.({ phase: 'save', done: 0, total: 1 });
 			await saveInfluenceIndex(indexes, index);
 			if (loaded?.hash === hash) unload();
 			onProgress?.({ phase: 'done', done: 1, total: 1 });
 			return summaryOf(runId, index);
+		},
+
+		/** What a registration names: the final weights' hash, the run's Datanets, and every record it trained on with
+		 * its contributor (from IndexedDB; '' where this browser no longer knows it). */
+		async trainingManifest({ runId, dbName }: { runId: string; dbName?: string }): Promise<TrainingManifest> {
+			const { run, hash } = await modelOf(runId);
+			const cids = run.data.train.cids;
+			const sources = await contributorsOf(run.spec.datanetIds ?? [], new Set(cids), dbName);
+			return { runId, weightsHash: hash, step: run.manifest.step, datanetIds: [...(run.spec.datanetIds ?? [])], model: run.spec.model, items: cids.map((cid) => ({ cid, contributor: sources.get(cid)?.contributor ?? '' })) };
 		},
 
 		/** The index of the run's latest weights, or null when none was built. */
@@ -166,7 +186,7 @@ export function createInfluenceApi({ runs = opfsRunStorage(), indexes = opfsRunS
 			if (answerTokens.length === 0) throw new InfluenceIndexError('There is no answer to attribute.', { hint: 'Generate or type an answer first.' });
 			// The answer's last tokens, with the prompt's end as context, when the two are longer than the model's window.
 			const tokens = Int32Array.from([...promptTokens, ...answerTokens]);
-			const result = await queryInfluence({ index: l.index, model: l.model, weightsHash: l.hash, example: { tokens, firstTarget: promptTokens.length }, topK, scorer: l.scorer ?? undefined });
+			const result = await queryInfluence({ index: l.index, checkpoints: l.checkpoints, example: { tokens, firstTarget: promptTokens.length }, topK, scorer: l.scorer ?? undefined });
 			return { ...result, backend: l.backend };
 		}
 	};
@@ -189,6 +209,6 @@ async function contributorsOf(datanetIds: readonly string[], wanted: ReadonlySet
 }
 
 function summaryOf(runId: string, index: InfluenceIndex): InfluenceIndexSummary {
-	const { weightsHash, records, k, projection, preconditioner, createdAt } = index.meta;
-	return { runId, weightsHash, records, k, projection, preconditioner, createdAt, unknownContributors: index.records.filter((r) => r.contributor === '').length };
+	const { weightsHash, checkpoints, records, k, projection, preconditioner, fisher, createdAt } = index.meta;
+	return { runId, weightsHash, checkpoints, records, k, projection, preconditioner, fisher, createdAt, unknownContributors: index.records.filter((r) => r.contributor === '').length };
 }

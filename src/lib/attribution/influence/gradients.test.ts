@@ -3,6 +3,7 @@ import { gptConfig } from '$lib/engine/config';
 import { IGNORE_INDEX } from '$lib/engine/cpu/crossEntropy';
 import { createGPT, gptBackward, gptForward, gptZeroGrad, type GPT } from '$lib/engine/cpu/gpt';
 import { createRng } from '$lib/engine/random';
+import { Trainer, trainConfig } from '$lib/engine/train/trainer';
 import { gptProjection, projectedGradients, type InfluenceExample } from './gradients';
 import type { Projection } from './projection';
 import { maxRelativeError, projectMatrix, randomExamples } from './test-fixtures';
@@ -78,6 +79,43 @@ describe('projectedGradients', () => {
 		const sum = new Float64Array(projection.k);
 		for (let j = 0; j < projection.k; j++) sum[j] = halves[j] + halves[projection.k + j];
 		expect(maxRelativeError(whole, sum, 0, projection.k)).toBeLessThan(1e-9);
+	});
+
+	it('draws labels from the model: reproducible from the seed, independent of batching, and zero-mean over draws', () => {
+		const projection = gptProjection(config, { kIn: 4, kOut: 4, seed: 0 });
+		// A model that has learned a cycle of 5 tokens predicts far from uniformly, so how labels are drawn matters.
+		const cycle = Int32Array.from({ length: 4000 }, (_, i) => 1 + (i % 5));
+		const trainer = new Trainer(config, { train: { tokens: cycle }, validation: { tokens: new Int32Array(0) } }, trainConfig({ steps: 60, batchSize: 4, lr: 1e-2, warmupSteps: 2, seed: 1 }));
+		for (let s = 0; s < 60; s++) trainer.trainStep();
+		const model = trainer.model;
+		const k = projection.k;
+		const examples = [...randomExamples(8, config.blockSize + 1, config.vocabSize, 6), { tokens: cycle.slice(0, config.blockSize + 1) }];
+		const a = projectedGradients({ model, projection, examples, batchSize: 1, sampleSeed: 5 });
+		const b = projectedGradients({ model, projection, examples, batchSize: 4, sampleSeed: 5 });
+		const c = projectedGradients({ model, projection, examples, sampleSeed: 6 });
+		const data = projectedGradients({ model, projection, examples });
+		examples.forEach((_, e) => expect(maxRelativeError(b, a, e * k, k)).toBeLessThan(1e-5));
+		expect(maxRelativeError(c, a, 0, a.length)).toBeGreaterThan(0.01);
+		expect(maxRelativeError(data, a, 0, a.length)).toBeGreaterThan(0.01);
+		// E over y ~ p of the gradient of -log p(y) is 0: the mean of many draws' gradients shrinks like 1/sqrt(draws),
+		// which draws from any other distribution (or the record's own next tokens) would not do.
+		const draws = 400;
+		const copies = Array.from({ length: draws }, () => examples[8]);
+		const G = projectedGradients({ model, projection, examples: copies, sampleSeed: 1 });
+		const mean = new Float64Array(k);
+		let norms = 0;
+		for (let d = 0; d < draws; d++) {
+			let sq = 0;
+			for (let j = 0; j < k; j++) {
+				mean[j] += G[d * k + j] / draws;
+				sq += G[d * k + j] ** 2;
+			}
+			norms += Math.sqrt(sq) / draws;
+		}
+		const meanNorm = Math.sqrt(mean.reduce((s, x) => s + x * x, 0));
+		const dataNorm = Math.sqrt(Array.from(data.subarray(8 * k, 9 * k)).reduce((s, x) => s + x * x, 0));
+		expect(meanNorm / norms).toBeLessThan(0.15);
+		expect(dataNorm / norms).toBeGreaterThan(0.3);
 	});
 
 	it('rejects examples without a counted target, ids out of range, and a projection of another shape', () => {

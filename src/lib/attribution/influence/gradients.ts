@@ -11,6 +11,7 @@ import { IGNORE_INDEX } from '$lib/engine/cpu/crossEntropy';
 import type { Floats } from '$lib/engine/cpu/floats';
 import { gptBackward, gptForward, type GPT } from '$lib/engine/cpu/gpt';
 import { matmulForward } from '$lib/engine/cpu/matmul';
+import { createRng, mixSeed } from '$lib/engine/random';
 import { InfluenceInputError } from './errors';
 import { createProjection, projectRows, type Projection, type SideMatrix } from './projection';
 
@@ -49,27 +50,32 @@ export type ProjectedGradientsParameters = {
 	batchSize?: number;
 	/** Called after each batch with the examples finished so far. */
 	onProgress?: (done: number, total: number) => void;
+	/** When set, every counted target is drawn from the model's own prediction there (seeded by this, the example and
+	 * the position, so batching does not change it) instead of the record's next token: the gradients whose second
+	 * moment is the true Fisher (the Gauss-Newton matrix), which preconditions better than the records' own. */
+	sampleSeed?: number;
 };
 
 /** One window of an example: the predictions from positions [start, start + length), counted from position countFrom. */
 export type Row = { example: number; start: number; length: number; countFrom: number };
 
 /** Computes every example's projected gradient, (n, k) row-major in the model's precision. */
-export function projectedGradients({ model, projection, examples, batchSize = 8, onProgress }: ProjectedGradientsParameters): Floats {
+export function projectedGradients({ model, projection, examples, batchSize = 8, onProgress, sampleSeed }: ProjectedGradientsParameters): Floats {
 	checkProjection(model.config, projection);
 	const k = projection.k;
 	const out = model.precision === 'f64' ? new Float64Array(examples.length * k) : new Float32Array(examples.length * k);
-	forEachBatch({ config: model.config, examples, batchSize, onProgress }, (batch) => accumulateBatch(model, projection, examples, batch, out));
+	forEachBatch({ config: model.config, examples, batchSize, onProgress }, (batch) => accumulateBatch(model, projection, examples, batch, out, sampleSeed));
 	return out;
 }
 
 // Forward and frozen backward of one batch of rows, then every layer's projected outer products into `out`.
-function accumulateBatch(model: GPT, projection: Projection, examples: readonly InfluenceExample[], batch: Row[], out: Floats): void {
+function accumulateBatch(model: GPT, projection: Projection, examples: readonly InfluenceExample[], batch: Row[], out: Floats, sampleSeed?: number): void {
 	const { nLayer: L, nEmbd: C, vocabSize: V } = model.config;
 	const B = batch.length;
 	const { inputs, targets, T, count } = batchTokens(examples, batch);
 	if (count === 0) return;
 	gptForward(model, inputs, targets, B, T);
+	if (sampleSeed !== undefined) sampleTargets(model.batch!.targets, model.batch!.acts.probs, batch, T, V, sampleSeed);
 	gptBackward(model, { frozen: true });
 	const { acts, gradActs: d } = model.batch!;
 	const rowExample = batch.map((r) => r.example);
@@ -102,6 +108,25 @@ function accumulateBatch(model: GPT, projection: Projection, examples: readonly 
 		for (let j = 0; j < layer.kOut; j++) scratchOut[bt * layer.kOut + j] = layer.pOut === null ? (j === token ? 1 : 0) : layer.pOut[j * V + token];
 	}
 	addOuterProducts(out, projection.k, layer.offset, scratchOut, layer.kOut, scratchIn, layer.kIn, rowExample, T, count);
+}
+
+// Replaces each counted target by a draw from the forward's probabilities at that position; the backward then takes
+// the gradient of the drawn token's loss.
+function sampleTargets(targets: Int32Array, probs: Floats, batch: readonly Row[], T: number, V: number, seed: number): void {
+	batch.forEach((row, b) => {
+		const rng = createRng(mixSeed(mixSeed(seed, row.example), row.start));
+		for (let t = 0; t < T; t++) {
+			const bt = b * T + t;
+			if (targets[bt] === IGNORE_INDEX) continue;
+			let u = rng.uniform();
+			let v = 0;
+			for (; v < V - 1; v++) {
+				u -= probs[bt * V + v];
+				if (u < 0) break;
+			}
+			targets[bt] = v;
+		}
+	});
 }
 
 /** Cuts the examples into windows, sorts them by length (similar lengths share a batch, which then pads little) and

@@ -1,5 +1,6 @@
-// The influence index in Node: built from a small model trained on sentences plus one planted fact, its f16 scores
-// against the float32 dot products, independence of the batch size, the planted record first with its contributor's
+// The influence index in Node: built from two checkpoints of a small model trained on sentences plus one planted fact,
+// its f16 scores against the float32 dot products summed over them, the Fisher's labels and sample, independence of
+// the batch size, the planted record first with its contributor's
 // share largest, the share rule, and the OPFS layout through an in-memory storage (round trip, interrupted write,
 // damage, another version).
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -8,11 +9,11 @@ import { canonicalRecord } from '$lib/core/record';
 import { END_OF_TEXT, trainBpe } from '$lib/core/tokenizer/bpe';
 import { weightsHash } from '$lib/engine/checkpoint/weightsHash';
 import { gptConfig } from '$lib/engine/config';
-import type { GPT } from '$lib/engine/cpu/gpt';
+import { createGPT } from '$lib/engine/cpu/gpt';
 import { memoryStorage, sentence } from '$lib/engine/train/test-fixtures';
 import { Trainer, trainConfig } from '$lib/engine/train/trainer';
 import { gptProjection, projectedGradients } from './gradients';
-import { buildInfluenceIndex, influenceShares, queryInfluence, type InfluenceIndex } from './index';
+import { buildInfluenceIndex, influenceShares, queryInfluence, type InfluenceCheckpoint, type InfluenceIndex } from './index';
 import { precondition } from './preconditioner';
 import { loadInfluenceIndex, saveInfluenceIndex } from './store';
 
@@ -32,42 +33,67 @@ const query = () => {
 	return { tokens: Int32Array.from([...prompt, ...tokenizer.encode(' a blue fish of lake Qwerty')]), firstTarget: prompt.length };
 };
 
-let model: GPT;
+// Two checkpoints of one run: a snapshot at step 40 and the final weights at step 80.
+let checkpoints: InfluenceCheckpoint[];
 let hash: string;
 let index: InfluenceIndex;
 beforeAll(() => {
 	const config = gptConfig('tiny', { vocabSize: tokenizer.vocabSize, blockSize: 32, nLayer: 1, nHead: 2, nEmbd: 32 });
 	const stream = Int32Array.from([eot, ...examples.flatMap((e) => Array.from(e.tokens.subarray(1)))]);
 	const trainer = new Trainer(config, { train: { tokens: stream }, validation: { tokens: new Int32Array(0) } }, trainConfig({ steps: 80, batchSize: 4, lr: 1e-2, warmupSteps: 5, seed: 2 }));
-	for (let s = 0; s < 80; s++) trainer.trainStep();
-	model = trainer.model;
-	hash = weightsHash(model.params as Float32Array);
-	index = buildInfluenceIndex({ model, weightsHash: hash, examples, now: () => 1 });
+	checkpoints = [];
+	for (let s = 1; s <= 80; s++) {
+		trainer.trainStep();
+		if (s % 40 === 0) {
+			const model = createGPT(config);
+			model.params.set(trainer.model.params);
+			checkpoints.push({ model, step: s, weightsHash: weightsHash(model.params as Float32Array) });
+		}
+	}
+	hash = checkpoints[1].weightsHash;
+	index = buildInfluenceIndex({ checkpoints, examples, now: () => 1 });
 });
 
 describe('buildInfluenceIndex and queryInfluence', () => {
-	it('stores f16 gradients whose scores match the float32 dot products within 1% of the largest score', () => {
-		const projection = gptProjection(model.config);
-		const exact = projectedGradients({ model, projection, examples: examples.map((e) => ({ tokens: e.tokens })) });
-		const q = precondition(index.preconditioner, projectedGradients({ model, projection, examples: [query()] }));
+	it('stores f16 gradients whose scores match the float32 dot products summed over the checkpoints within 1% of the largest', async () => {
+		const projection = gptProjection(checkpoints[0].model.config);
 		const k = projection.k;
-		const expected = examples.map((_, i) => {
-			let s = 0;
-			for (let j = 0; j < k; j++) s += exact[i * k + j] * q[j];
-			return s;
+		const expected = new Float64Array(examples.length);
+		checkpoints.forEach(({ model }, c) => {
+			const exact = projectedGradients({ model, projection, examples: examples.map((e) => ({ tokens: e.tokens })) });
+			const full = new Float32Array(2 * k);
+			full.set(projectedGradients({ model, projection, examples: [query()] }), c * k);
+			const q = precondition(index.preconditioner, full).subarray(c * k, (c + 1) * k);
+			examples.forEach((_, i) => {
+				for (let j = 0; j < k; j++) expected[i] += exact[i * k + j] * q[j];
+			});
 		});
-		const max = Math.max(...expected.map(Math.abs));
-		return queryInfluence({ index, model, weightsHash: hash, example: query(), topK: examples.length }).then(({ top }) => {
-			for (const r of top) expect(Math.abs(r.score - expected[r.index])).toBeLessThan(0.01 * max);
-			expect(index.meta).toMatchObject({ records: 31, k, scale: expect.any(Number), createdAt: 1 });
-			expect(Math.log2(index.meta.scale) % 1).toBe(0);
-		});
+		const max = Math.max(...Array.from(expected, Math.abs));
+		const { top, method } = await queryInfluence({ index, checkpoints, example: query(), topK: examples.length });
+		for (const r of top) expect(Math.abs(r.score - expected[r.index])).toBeLessThan(0.01 * max);
+		expect(index.meta).toMatchObject({ records: 31, k: 2 * k, checkpoints: [{ step: 40 }, { step: 80, weightsHash: hash }], weightsHash: hash, createdAt: 1 });
+		expect(index.preconditioner.blocks.map((b) => b.offset)).toEqual([...projection.layers, ...projection.layers].map((l, i) => (i < projection.layers.length ? 0 : k) + l.offset));
+		for (const scale of index.meta.scales) expect(Math.log2(scale) % 1).toBe(0);
+		expect(method).toMatchObject({ checkpoints: 2, fisher: { labels: 'model', draws: 2 }, k: 2 * k });
+	});
+
+	it('fits the Fisher at the model\'s own labels by default, over a seeded sample of maxRecords records', async () => {
+		const records = buildInfluenceIndex({ checkpoints, examples, fisher: { labels: 'records', draws: 1, maxRecords: 1024, seed: 0 } });
+		expect(records.preconditioner.blocks[0].inverse).not.toEqual(index.preconditioner.blocks[0].inverse);
+		expect(records.gradients.bits).toEqual(index.gradients.bits);
+		const fewer = (seed: number) => buildInfluenceIndex({ checkpoints: checkpoints.slice(1), examples, fisher: { labels: 'model', draws: 2, maxRecords: 8, seed } });
+		expect(fewer(1).preconditioner.blocks[0].inverse).toEqual(fewer(1).preconditioner.blocks[0].inverse);
+		expect(fewer(1).preconditioner.blocks[0].inverse).not.toEqual(fewer(2).preconditioner.blocks[0].inverse);
+		const progress: number[][] = [];
+		buildInfluenceIndex({ checkpoints, examples, fisher: { labels: 'model', draws: 2, maxRecords: 8, seed: 0 }, onProgress: (done, total) => progress.push([done, total]) });
+		expect(progress.at(-1)).toEqual([2 * (31 + 16), 2 * (31 + 16)]);
+		expect(() => buildInfluenceIndex({ checkpoints, examples, fisher: { labels: 'model', draws: 0, maxRecords: 8, seed: 0 } })).toThrow(/at least one draw/);
 	});
 
 	it('does not depend on the batch size of the build', async () => {
-		const one = buildInfluenceIndex({ model, weightsHash: hash, examples, batchSize: 1, now: () => 1 });
-		const a = await queryInfluence({ index, model, weightsHash: hash, example: query(), topK: 31 });
-		const b = await queryInfluence({ index: one, model, weightsHash: hash, example: query(), topK: 31 });
+		const one = buildInfluenceIndex({ checkpoints, examples, batchSize: 1, now: () => 1 });
+		const a = await queryInfluence({ index, checkpoints, example: query(), topK: 31 });
+		const b = await queryInfluence({ index: one, checkpoints, example: query(), topK: 31 });
 		const max = Math.abs(a.top[0].score);
 		const byCid = new Map(b.top.map((r) => [r.cid, r.score]));
 		for (const r of a.top) expect(Math.abs(r.score - byCid.get(r.cid)!)).toBeLessThan(1e-3 * max);
@@ -75,7 +101,7 @@ describe('buildInfluenceIndex and queryInfluence', () => {
 	});
 
 	it('ranks the planted record first for its word and gives its contributor the largest share', async () => {
-		const result = await queryInfluence({ index, model, weightsHash: hash, example: query(), topK: 10 });
+		const result = await queryInfluence({ index, checkpoints, example: query(), topK: 10 });
 		expect(result.top[0].cid).toBe(examples.at(-1)!.cid);
 		expect(result.shares[0].contributor).toBe(contributor(texts.length - 1));
 		expect(result.shares.reduce((s, x) => s + x.bps, 0)).toBe(10_000);
@@ -83,8 +109,10 @@ describe('buildInfluenceIndex and queryInfluence', () => {
 	});
 
 	it('refuses another model\'s weights and an empty build', async () => {
-		await expect(queryInfluence({ index, model, weightsHash: '0x' + '00'.repeat(32), example: query() })).rejects.toThrow(/other weights/);
-		expect(() => buildInfluenceIndex({ model, weightsHash: hash, examples: [] })).toThrow(/at least one training record/);
+		await expect(queryInfluence({ index, checkpoints: [checkpoints[0], { ...checkpoints[1], weightsHash: '0x' + '00'.repeat(32) }], example: query() })).rejects.toThrow(/other weights/);
+		await expect(queryInfluence({ index, checkpoints: checkpoints.slice(1), example: query() })).rejects.toThrow(/other weights/);
+		expect(() => buildInfluenceIndex({ checkpoints, examples: [] })).toThrow(/at least one training record/);
+		expect(() => buildInfluenceIndex({ checkpoints: [], examples })).toThrow(/weights/);
 	});
 });
 
@@ -114,8 +142,8 @@ describe('the influence index store', () => {
 			expect([b.offset, b.size, b.damping]).toEqual([original.offset, original.size, original.damping]);
 			for (let j = 0; j < b.inverse.length; j += 97) expect(b.inverse[j]).toBeCloseTo(original.inverse[j], 4);
 		});
-		const a = await queryInfluence({ index, model, weightsHash: hash, example: query() });
-		const b = await queryInfluence({ index: loaded, model, weightsHash: hash, example: query() });
+		const a = await queryInfluence({ index, checkpoints, example: query() });
+		const b = await queryInfluence({ index: loaded, checkpoints, example: query() });
 		expect(b.top.map((t) => t.cid)).toEqual(a.top.map((t) => t.cid));
 
 		const dir = hash.slice(2);

@@ -45,8 +45,11 @@ describe('the training session on the CPU', () => {
 		expect(progress.every((e) => e.trainLoss !== undefined && e.losses.length === 1 && e.backend === 'cpu')).toBe(true);
 		expect(progress.filter((e) => e.valLoss !== undefined).map((e) => e.step)).toEqual([4, 8]);
 		expect(await finalParams(storage, 'run-a')).toEqual(await referenceParams());
-		// Only the latest checkpoint is kept.
-		expect(await storage.list('run-a')).toEqual(['checkpoint-0000008', 'data.json', 'manifest.json', 'run.json', 'tokenizer.json', 'train.tokens', 'validation.tokens']);
+		// The latest checkpoint is kept, and the snapshots for influence attribution: the first checkpoint at or past
+		// each quarter of the run (steps 2, 4 and 6 of 8; 6 reaches two quarters at once).
+		expect(await storage.list('run-a')).toEqual(['checkpoint-0000003', 'checkpoint-0000006', 'checkpoint-0000008', 'data.json', 'manifest.json', 'run.json', 'tokenizer.json', 'train.tokens', 'validation.tokens']);
+		const manifest = JSON.parse(new TextDecoder().decode(storage.files.get('run-a/manifest.json')));
+		expect(manifest).toMatchObject({ checkpoint: 'checkpoint-0000008', snapshots: ['checkpoint-0000003', 'checkpoint-0000006'] });
 		const [summary] = await createTrainerApi({ storage }).listRuns();
 		expect(summary).toMatchObject({ runId: 'run-a', status: 'finished', step: 8, steps: 8, datanetIds: null, model: { vocabSize: 300, blockSize: 16 } });
 	});
