@@ -1,7 +1,7 @@
 // Training in the browser, end to end on the built app: a Datanet of real WordNet animal synsets imported as JSONL,
 // tiny trained in the trainer worker, the tab reloaded mid-run, training resumed from the last OPFS checkpoint and
 // finished; the answer traced to the training records that shaped it (influence index built in the attribution
-// worker); then the model exported as a zip and imported back, whose answers cannot be traced to training records
+// worker as training finished), its receipt verified, exported, and failing verification once altered; then the model exported as a zip and imported back, whose answers cannot be traced to training records
 // (it brought none). A Datanet with no approved records gives a clear error.
 import { expect, test, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
@@ -61,6 +61,8 @@ test('train tiny in the worker, reload mid-run, resume from the checkpoint, expo
 	expect(from).toBeGreaterThanOrEqual(before);
 	expect(from % 5).toBe(0);
 	await expect(page.getByTestId('run-status')).toHaveText('Finished.', { timeout: 240_000 });
+	// A finished run builds its influence index right away, with its progress in the training card.
+	await expect(page.getByText(/^Preparing attribution/)).toBeVisible({ timeout: 30_000 });
 	await expect(page.getByRole('progressbar', { name: /Step 40 of 40/ })).toBeVisible();
 	const valLoss = Number(await page.getByTestId('val-loss').textContent());
 	expect(valLoss).toBeGreaterThan(0);

@@ -67,28 +67,47 @@ class InfluenceTrace {
 		return this.building !== null || this.querying;
 	}
 
-	/** Builds the run's influence index when it has none for its latest weights, then scores the answer. */
-	async explain(question: InfluenceQuestion): Promise<void> {
-		if (this.busy || !question.answer.trim()) return;
+	// The build in flight per run, so a question asked during it waits for it instead of starting another.
+	#preparing = new Map<string, Promise<void>>();
+
+	/** Builds the run's influence index when it has none for its latest weights (training does this when it finishes),
+	 * showing the progress; a second call while one runs waits for that one. */
+	prepare(runId: string): Promise<void> {
+		let job = this.#preparing.get(runId);
+		if (!job) {
+			job = this.#build(runId).finally(() => this.#preparing.delete(runId));
+			this.#preparing.set(runId, job);
+		}
+		return job;
+	}
+
+	async #build(runId: string): Promise<void> {
 		const worker = attributionWorker();
+		if (await worker.influenceIndexOf(runId)) return;
+		this.building = { label: 'Starting…', value: null };
 		try {
-			if (!(await worker.influenceIndexOf(question.runId))) {
-				this.building = { label: 'Starting…', value: null };
-				await worker.buildInfluenceIndex(
-					{ runId: question.runId },
-					Comlink.proxy((p: InfluenceIndexProgress) => {
-						if (this.building) this.building = influenceProgressLabel(p);
-					})
-				);
-				this.building = null;
-			}
+			await worker.buildInfluenceIndex(
+				{ runId },
+				Comlink.proxy((p: InfluenceIndexProgress) => {
+					if (this.building) this.building = influenceProgressLabel(p);
+				})
+			);
+		} finally {
+			this.building = null;
+		}
+	}
+
+	/** Builds the run's influence index if needed, then scores the answer. */
+	async explain(question: InfluenceQuestion): Promise<void> {
+		if (this.querying || !question.answer.trim()) return;
+		try {
 			this.querying = true;
-			const result = await worker.queryInfluence({ ...question, topK: INFLUENCE_TOP_K });
+			await this.prepare(question.runId);
+			const result = await attributionWorker().queryInfluence({ ...question, topK: INFLUENCE_TOP_K });
 			this.result = { ...question, result, records: await shapingRecords(result) };
 		} catch (e) {
 			app.fail(fromWorkerError(e));
 		} finally {
-			this.building = null;
 			this.querying = false;
 		}
 	}

@@ -8,7 +8,9 @@ import { gptConfig, parameterCount, type GPTPreset } from '../engine/config';
 import type { RunSummary, StartTrainingParameters, TrainerApi, TrainingEvent, TrainingResult } from '../engine/train/session';
 import { getStats, listDatanets } from '../store/datanets';
 import type { Datanet, Hex } from '../store/schema';
+import { fromWorkerError } from '../core/errors';
 import { app } from './app.svelte';
+import { influenceTrace } from './influenceTrace.svelte';
 import { count } from './format';
 
 /** A Datanet offered for training: only its approved records are used. */
@@ -176,7 +178,11 @@ class ModelFactory {
 			const result = await run(Comlink.proxy((event: TrainingEvent) => this.#apply(event)));
 			if (this.live) {
 				this.live.status = result.status;
-				if (result.status === 'finished') app.notice = `Training finished at step ${count(result.step)}${result.valLoss === undefined ? '' : `, validation loss ${result.valLoss.toFixed(3)}`}.`;
+				if (result.status === 'finished') {
+					app.notice = `Training finished at step ${count(result.step)}${result.valLoss === undefined ? '' : `, validation loss ${result.valLoss.toFixed(3)}`}.`;
+					// The influence index is built right away, so the first answer can be attributed without a wait.
+					influenceTrace.prepare(result.runId).catch((e) => app.fail(fromWorkerError(e)));
+				}
 			}
 		} catch (e) {
 			if (this.live) this.live.status = 'failed';
