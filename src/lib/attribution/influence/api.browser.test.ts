@@ -1,7 +1,8 @@
 // The influence API in Chromium through workers/attribution.worker.ts and comlink, over real OPFS and IndexedDB: a
 // model trained by the trainer worker on a Datanet of two contributors' sentences plus one planted fact by a third,
 // its index built with progress, a query about the planted word answered with that record first and its contributor
-// holding the largest share, and a new worker (a reload) answering from the stored index without rebuilding.
+// holding the largest share, a new worker (a reload) answering from the stored index without rebuilding, and an index
+// of another format version rebuilt over.
 import * as Comlink from 'comlink';
 import { afterEach, describe, expect, test } from 'vitest';
 import { recordCidString } from '../../core/cid';
@@ -87,5 +88,16 @@ describe('the influence API in the attribution worker', () => {
 		const reloaded = await again.queryInfluence({ runId, prompt: 'zorblat:', answer: ' a blue fish of lake Qwerty', topK: 5 });
 		expect(reloaded.top).toEqual(result.top);
 		expect(reloaded.shares).toEqual(result.shares);
-	}, 120_000);
+
+		// An index stored by another format version counts as none, so the page builds it again (over it).
+		const indexes = opfsRunStorage(INFLUENCE_INDEX_DIRECTORY);
+		const key = summary.weightsHash.slice(2);
+		const meta = JSON.parse(new TextDecoder().decode((await indexes.read(key, 'meta.json'))!));
+		await indexes.write(key, 'meta.json', new TextEncoder().encode(JSON.stringify({ ...meta, version: 1 })));
+		const third = spawn<InfluenceApi>('attribution');
+		expect(await third.influenceIndexOf(runId)).toBeNull();
+		await expect(third.queryInfluence({ runId, prompt: 'zorblat:', answer: ' a blue fish' })).rejects.toThrow(/another version/);
+		expect(await third.buildInfluenceIndex({ runId, dbName })).toEqual({ ...summary, createdAt: expect.any(Number) });
+		expect((await third.queryInfluence({ runId, prompt: 'zorblat:', answer: ' a blue fish of lake Qwerty', topK: 5 })).top).toEqual(result.top);
+	}, 180_000);
 });

@@ -13,7 +13,7 @@ import { requestGPU, type GPUContext } from '$lib/engine/webgpu/device';
 import { openLedgerDb } from '$lib/store/db';
 import { forEachChunk } from '$lib/store/records';
 import type { Hex } from '$lib/store/schema';
-import { InfluenceIndexError } from './errors';
+import { InfluenceIndexError, InfluenceIndexUnusableError } from './errors';
 import type { ProjectionOptions } from './gradients';
 import { buildInfluenceIndex, queryInfluence, type FisherOptions, type InfluenceCheckpoint, type InfluenceIndex, type InfluenceIndexMeta, type InfluenceRecord, type QueryInfluenceReturnType, type Scorer } from './index';
 import type { PreconditionerOptions } from './preconditioner';
@@ -163,10 +163,14 @@ export function createInfluenceApi({ runs = opfsRunStorage(), indexes = opfsRunS
 			return { runId, weightsHash: hash, step: run.manifest.step, datanetIds: [...(run.spec.datanetIds ?? [])], model: run.spec.model, items: cids.map((cid) => ({ cid, contributor: sources.get(cid)?.contributor ?? '' })) };
 		},
 
-		/** The index of the run's latest weights, or null when none was built. */
+		/** The index of the run's latest weights, or null when none was built (or the stored one is of another format
+		 * version or damaged, so that building it again replaces it). */
 		async influenceIndexOf(runId: string): Promise<InfluenceIndexSummary | null> {
 			const { hash } = await modelOf(runId);
-			const index = await loadInfluenceIndex(indexes, hash);
+			const index = await loadInfluenceIndex(indexes, hash).catch((e) => {
+				if (e instanceof InfluenceIndexUnusableError) return null;
+				throw e;
+			});
 			return index && summaryOf(runId, index);
 		},
 

@@ -13,3 +13,8 @@ export class InfluenceInputError extends BaseError {
 export class InfluenceIndexError extends BaseError {
 	override name = 'InfluenceIndexError';
 }
+
+/** A stored index that cannot be used as it is (another format version, or damaged): building it again replaces it. */
+export class InfluenceIndexUnusableError extends InfluenceIndexError {
+	override name = 'InfluenceIndexUnusableError';
+}

@@ -3,7 +3,7 @@
 // in block order) and meta.json, written last, so an index with a meta.json is whole. Directories use the keyed
 // storage of training runs (engine/checkpoint/opfs.ts), which replaces a file only when its write completes.
 import type { RunStorage } from '$lib/engine/checkpoint/opfs';
-import { InfluenceIndexError } from './errors';
+import { InfluenceIndexUnusableError } from './errors';
 import { INFLUENCE_INDEX_VERSION, type InfluenceIndex, type InfluenceIndexMeta, type InfluenceRecord } from './index';
 import type { PreconditionerBlock } from './preconditioner';
 
@@ -49,7 +49,7 @@ export async function loadInfluenceIndex(storage: RunStorage, weightsHash: strin
 	const dir = key(weightsHash);
 	const metaBytes = await storage.read(dir, FILES.meta);
 	if (metaBytes === null) return null;
-	const damaged = (details: string) => new InfluenceIndexError('This model\'s influence index is damaged.', { details, hint: 'Rebuild the influence index.' });
+	const damaged = (details: string) => new InfluenceIndexUnusableError('This model\'s influence index is damaged.', { details, hint: 'Rebuild the influence index.' });
 	let meta: StoredMeta;
 	let records: InfluenceRecord[];
 	try {
@@ -59,7 +59,7 @@ export async function loadInfluenceIndex(storage: RunStorage, weightsHash: strin
 		throw damaged(e instanceof Error ? e.message : String(e));
 	}
 	if (meta.version !== INFLUENCE_INDEX_VERSION) {
-		throw new InfluenceIndexError('This influence index was built by another version of the app.', { details: `Version ${meta.version}.`, hint: 'Rebuild the influence index.' });
+		throw new InfluenceIndexUnusableError('This influence index was built by another version of the app.', { details: `Version ${meta.version}.`, hint: 'Rebuild the influence index.' });
 	}
 	const gradientBytes = await storage.read(dir, FILES.gradients);
 	const inverseBytes = await storage.read(dir, FILES.preconditioner);
