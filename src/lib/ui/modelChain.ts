@@ -10,11 +10,13 @@ import { formatOpen } from '../chain/rewards';
 import { modelFee, modelMetadataDigest, recordInferenceData, registeredModelId, registerModelData, trainingRoot } from '../chain/models';
 import { BaseError } from '../core/errors';
 import { getDatanet } from '../store/datanets';
-import { getModelRow, putReceipt, receiptId, setModelOnchain, setRecorded } from '../store/receipts';
+import { getModelRow, putReceipt, setModelOnchain, setRecorded } from '../store/receipts';
 import type { Hex as StoreHex, OutboxEntry, ReceiptRow } from '../store/schema';
 import { app } from './app.svelte';
 import { attributionWorker } from './attributionWorker';
 import { chain } from './chain.svelte';
+import { downloadFile } from './download';
+import { influenceTrace } from './influenceTrace.svelte';
 import { onchainOf } from './publish';
 
 type RegisterMeta = { runId: string; trainingRoot: Hex; weightsHash: Hex; feeWei: string };
@@ -73,11 +75,7 @@ function influenceMethod(result: QueryInfluenceApiReturnType) {
 
 /** Downloads a receipt as a JSON file. */
 export function exportReceipt(receipt: Receipt): void {
-	const a = document.createElement('a');
-	a.href = URL.createObjectURL(new Blob([JSON.stringify(receipt, null, '\t') + '\n'], { type: 'application/json' }));
-	a.download = `receipt-${receipt.outputHash.slice(2, 10)}.json`;
-	a.click();
-	setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+	downloadFile(JSON.stringify(receipt, null, '\t') + '\n', `receipt-${receipt.outputHash.slice(2, 10)}.json`, 'application/json');
 }
 
 /** Stores a receipt in this browser. */
@@ -109,19 +107,14 @@ export async function payForReceipt(row: ReceiptRow): Promise<OutboxEntry> {
 	return entry;
 }
 
-/** Recomputes a receipt's influence attribution in this browser (building the index first when there is none) and
- * compares. */
-export async function verifyReceiptHere(receipt: Receipt, onBuilding?: (building: boolean) => void): Promise<ReceiptVerification> {
-	const worker = attributionWorker();
+/** Recomputes a receipt's influence attribution in this browser (building the index first when there is none, as the
+ * Models page does, with its progress) and compares. */
+export async function verifyReceiptHere(receipt: Receipt): Promise<ReceiptVerification> {
 	const influence = receipt.methods.find((m) => m.name === 'influence');
 	if (!influence) throw new BaseError('This receipt has no influence attribution to recompute.');
-	if (!(await worker.influenceIndexOf(receipt.model.runId))) {
-		onBuilding?.(true);
-		await worker.buildInfluenceIndex({ runId: receipt.model.runId });
-		onBuilding?.(false);
-	}
+	await influenceTrace.prepare(receipt.model.runId);
 	const topK = typeof influence.parameters.topK === 'number' ? influence.parameters.topK : undefined;
-	const result = await worker.queryInfluence({ runId: receipt.model.runId, prompt: receipt.prompt, answer: receipt.output, topK });
+	const result = await attributionWorker().queryInfluence({ runId: receipt.model.runId, prompt: receipt.prompt, answer: receipt.output, topK });
 	// The weights hash is the model's here, so a receipt of other weights shows the difference.
 	const recomputed = buildReceipt({ model: { ...receipt.model, weightsHash: result.method.weightsHash }, prompt: receipt.prompt, output: receipt.output, methods: [influenceMethod(result)] });
 	return verifyReceipt(receipt, recomputed);
@@ -144,5 +137,3 @@ export function registerModelHandlers() {
 		await app.stored();
 	});
 }
-
-export { receiptId };
