@@ -32,7 +32,7 @@ test('trace an answer quoting two demo records, then reload and trace again with
 
 	await page.goto('/');
 	await page.getByRole('button', { name: 'Load demo Datanets' }).click();
-	await expect(page.getByText(/Loaded 8 demo Datanets with [\d,]+ records/)).toBeVisible({ timeout: 240_000 });
+	await expect(page.getByText(/Loaded 9 demo Datanets with [\d,]+ records/)).toBeVisible({ timeout: 240_000 });
 
 	await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Attribution' }).click();
 	await expect(page.getByRole('heading', { level: 1, name: 'Trace an answer' })).toBeVisible();

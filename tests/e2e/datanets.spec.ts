@@ -134,12 +134,12 @@ test('demo Datanets load and the record list scrolls to the end', async ({ page 
 	test.setTimeout(300_000);
 	await page.goto('/');
 	await page.getByRole('button', { name: 'Load demo Datanets' }).click();
-	await expect(page.getByText(/Loaded 8 demo Datanets with [\d,]+ records/)).toBeVisible({ timeout: 240_000 });
-	const loaded = await page.getByText(/Loaded 8 demo Datanets/).textContent();
+	await expect(page.getByText(/Loaded 9 demo Datanets with [\d,]+ records/)).toBeVisible({ timeout: 240_000 });
+	const loaded = await page.getByText(/Loaded 9 demo Datanets/).textContent();
 	const records = Number(loaded!.match(/with ([\d,]+) records/)![1].replace(/,/g, ''));
 	expect(records).toBeGreaterThanOrEqual(30_000);
 	await page.goto('/datanets');
-	await expect(page.locator('ul.list > li')).toHaveCount(8);
+	await expect(page.locator('ul.list > li')).toHaveCount(9);
 	await page.getByRole('link', { name: 'WordNet: Made things' }).click();
 	const list = page.getByRole('list', { name: 'Records' });
 	await expect(list.getByRole('listitem').first()).toBeVisible();

@@ -1,6 +1,6 @@
 // The WordNet demo data as Node code sees it (tests, evaluations and benchmarks load it this way).
 import { describe, expect, it } from 'vitest';
-import { DEMO_CONTRIBUTOR_COUNT, DEMO_DATANETS, demoContributorIndex, demoDatanetId, parseDataFile, synsetText } from './wordnet';
+import { DEMO_CONTRIBUTOR_COUNT, DEMO_DATANETS, GUIDED_DEMO_LEXNAME, demoContributorIndex, demoDatanetId, parseDataFile, synsetText } from './wordnet';
 import { allSynsets, synsetsOf } from './wordnet.node';
 
 describe('WordNet demo data', () => {
@@ -11,10 +11,14 @@ describe('WordNet demo data', () => {
 		expect(synsetText(s)).toBe('wolf, Canis lupus: any of various predatory carnivorous canines');
 	});
 
-	it('gives at least 8 domain Datanets and 30,000 records', () => {
-		expect(DEMO_DATANETS.length).toBeGreaterThanOrEqual(8);
-		const sizes = DEMO_DATANETS.map((d) => synsetsOf(d.lexname).length);
+	it('gives at least 8 domain Datanets and 30,000 records, and a small one for the guided demo', () => {
+		expect(DEMO_DATANETS.length).toBeGreaterThanOrEqual(9);
+		const sizes = DEMO_DATANETS.filter((d) => d.lexname !== GUIDED_DEMO_LEXNAME).map((d) => synsetsOf(d.lexname).length);
 		for (const n of sizes) expect(n).toBeGreaterThan(500);
+		// Small enough to train on and attribute in a minute or two, large enough for a dozen contributors.
+		const guided = synsetsOf(GUIDED_DEMO_LEXNAME).length;
+		expect(guided).toBeGreaterThanOrEqual(50);
+		expect(guided).toBeLessThanOrEqual(300);
 		expect(sizes.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(30_000);
 		expect(allSynsets().length).toBeGreaterThan(100_000);
 	});

@@ -25,8 +25,12 @@ export const DEMO_DATANETS: { lexname: string; title: string; summary: string; p
 	{ lexname: 'noun.artifact', title: 'Made things', summary: 'Artifacts: tools, buildings, devices and everything people make.', policy: 'open' },
 	{ lexname: 'noun.location', title: 'Places', summary: 'Places, regions, cities and spatial positions.', policy: 'open' },
 	{ lexname: 'noun.person', title: 'People', summary: 'Kinds of people, roles and occupations, and notable persons.', policy: 'open' },
-	{ lexname: 'verb.motion', title: 'Motion verbs', summary: 'Verbs of walking, flying, flowing and other movement.', policy: 'curated' }
+	{ lexname: 'verb.motion', title: 'Motion verbs', summary: 'Verbs of walking, flying, flowing and other movement.', policy: 'curated' },
+	{ lexname: 'verb.weather', title: 'Weather verbs', summary: 'Verbs of rain, snow, wind and light: small enough to train a model on in a minute (the guided demo does).', policy: 'open' }
 ];
+
+/** The demo Datanet the guided demo trains on: small, so training and attribution take a minute or two. */
+export const GUIDED_DEMO_LEXNAME = 'verb.weather';
 
 export type Synset = { offset: string; lexname: string; lemmas: string[]; gloss: string };
 
