@@ -88,6 +88,15 @@ test('the guided demo: load, train tiny, ask, attribute, pay and record, and cla
 	await expect(influence.getByTestId('influence-record').first()).toContainText('Weather verbs');
 	const percents = (await influence.getByRole('table', { name: 'Contributor shares of this answer' }).locator('tbody tr').allTextContents()).map((row) => Number(row.match(/([\d.]+)%/)![1]));
 	expect(percents.reduce((a, b) => a + b, 0)).toBeCloseTo(100, 5);
+	// Both methods: the answer's passages found verbatim in the training records (tap one for its sources), and the
+	// rule that combines the two into the shares.
+	const highlighted = attribute.getByTestId('answer-spans').locator('mark');
+	if ((await highlighted.count()) > 0) {
+		await highlighted.first().click();
+		await expect(attribute.getByTestId('answer-spans')).toContainText(/source record/);
+	}
+	await expect(attribute.getByTestId('spans-method')).toContainText(/found verbatim in the [\d,]+ training records/);
+	await expect(attribute.getByTestId('combination-rule')).toContainText('Influence carries 50% of the credit');
 	await expect(attribute.getByTestId('receipt')).toHaveCount(0); // the receipt is the next step's
 	await shot('attributed', demo);
 	await next('See where the answer came from');

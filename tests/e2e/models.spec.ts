@@ -2,7 +2,8 @@
 // tiny trained in the trainer worker, the tab reloaded mid-run, training resumed from the last OPFS checkpoint and
 // finished; the answer traced to the training records that shaped it (influence index built in the attribution
 // worker as training finished), its receipt verified, exported, and failing verification once altered; then the model exported as a zip and imported back, whose answers cannot be traced to training records
-// (it brought none). A Datanet with no approved records gives a clear error.
+// (it brought none). A configuration too large for the device, and a Datanet with no approved records, give clear
+// errors and lose nothing.
 import { expect, test, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -47,6 +48,9 @@ test('train tiny in the worker, reload mid-run, resume from the checkpoint, expo
 	await page.getByLabel('Steps').fill('40');
 	await page.getByLabel('Batch size').fill('4');
 	await page.getByLabel('Checkpoint every').fill('5');
+	// Before anything runs: the data's size in tokens, what the run reads, and about how long it takes here.
+	await expect(page.getByTestId('train-data')).toContainText(/This one has 400, about [\d,]+ tokens for this model size\./);
+	await expect(page.getByTestId('train-estimate')).toContainText(/^40 steps × 4 windows of 128 tokens read 20,480 tokens, about [\d.]+ passes over the data: about .+ at [\d,]+ tokens\/s/);
 	await page.getByRole('button', { name: 'Start training' }).click();
 	await expect(page.getByTestId('backend')).toHaveText('on the CPU');
 	await expect(page.getByTestId('checkpoint')).toHaveText(/saved at step (10|15|20|25|30)$/, { timeout: 120_000 });
@@ -103,6 +107,10 @@ test('train tiny in the worker, reload mid-run, resume from the checkpoint, expo
 	expect(percents.reduce((a, b) => a + b, 0)).toBeCloseTo(100, 5);
 	await expect(influence.getByTestId('influence-method')).toContainText(/projected gradients \(k = [\d,]+\)/);
 	await expect(influence.getByTestId('influence-method')).toContainText(/scored on the (GPU \(WebGPU\)|CPU)/);
+	// Beside influence, the answer's passages found verbatim in the training records, and the rule that combines both.
+	await expect(influence.getByTestId('answer-spans')).toBeVisible();
+	await expect(influence.getByTestId('spans-method')).toContainText(/found verbatim in the [\d,]+ training records/);
+	await expect(influence.getByTestId('combination-rule')).toContainText('Influence carries 50% of the credit and verbatim spans 50%');
 	// The answer's receipt: verified by recomputing it here, exported as JSON; the same file with altered shares fails
 	// verification and names the difference.
 	const receipt = influence.getByTestId('receipt');
@@ -112,7 +120,7 @@ test('train tiny in the worker, reload mid-run, resume from the checkpoint, expo
 	const receiptPath = test.info().outputPath('receipt.json');
 	await receiptFile.saveAs(receiptPath);
 	const exported = JSON.parse(readFileSync(receiptPath, 'utf8'));
-	expect(exported).toMatchObject({ v: 1, prompt: 'wolf:', output: generated.slice('wolf:'.length), methods: [{ name: 'influence' }] });
+	expect(exported).toMatchObject({ v: 1, prompt: 'wolf:', output: generated.slice('wolf:'.length), methods: [{ name: 'influence' }, { name: 'spans', parameters: { index: 'training-records' } }] });
 	expect(exported.shares.reduce((s: number, x: { bps: number }) => s + x.bps, 0)).toBe(10_000);
 	const altered = structuredClone(exported);
 	altered.shares[0].bps -= 1000;
@@ -160,7 +168,7 @@ test('train tiny in the worker, reload mid-run, resume from the checkpoint, expo
 	expect(errors).toEqual([]);
 });
 
-test('a Datanet without approved records cannot be trained on, and says why', async ({ page }) => {
+test('impossible configurations: too large for the device, or no approved records, say why and lose nothing', async ({ page }) => {
 	await createDatanet(page, 'Awaiting review', 'curated');
 	await page.getByRole('link', { name: 'Add', exact: true }).click();
 	await page.getByLabel('Text', { exact: true }).fill('A record still waiting for a curator.');
@@ -168,7 +176,23 @@ test('a Datanet without approved records cannot be trained on, and says why', as
 	await expect(page.getByRole('status').filter({ hasText: /^Added/ })).toBeVisible();
 	await page.goto('/models');
 	await page.getByLabel('Datanet').selectOption({ label: 'Awaiting review (0 approved)' });
+
+	// small at batch size 64 needs more memory than a tab gets: the form says so at once, and starting is refused.
+	await page.getByLabel('Model size').selectOption('small');
+	await page.getByLabel('Batch size').fill('64');
+	await expect(page.getByTestId('preset-unavailable')).toContainText(/cannot train here: Needs about [\d.]+ GB at batch size 64, more than this device gives one tab/);
+	await page.getByRole('button', { name: 'Start training' }).click();
+	await expect(page.getByRole('alert').filter({ hasText: /The small model cannot train on this device: Needs about [\d.]+ GB/ })).toBeVisible();
+	// Nothing is lost: the form keeps what was typed, and no run was made.
+	await expect(page.getByLabel('Batch size')).toHaveValue('64');
+	await expect(page.getByLabel('Model size')).toHaveValue('small');
+	await expect(page.getByText('None yet: train one above, or import one below.')).toBeVisible();
+
+	// At batch size 8 it fits; the Datanet has no approved record yet, which is the next thing said.
+	await page.getByLabel('Batch size').fill('8');
+	await expect(page.getByTestId('preset-unavailable')).toHaveCount(0);
 	await page.getByRole('button', { name: 'Start training' }).click();
 	await expect(page.getByText(/has no approved records yet/)).toBeVisible();
 	await expect(page.getByText('None yet: train one above, or import one below.')).toBeVisible();
+	await expect(page.getByLabel('Datanet')).toHaveValue(/^0x/);
 });

@@ -1,7 +1,7 @@
 // Receipts: the combination rule, determinism, verification against a recomputation (an altered share fails with the
 // difference named; float noise within the tolerance passes), and parsing an exported file.
 import { describe, expect, it } from 'vitest';
-import { buildReceipt, combineShares, INFLUENCE_WEIGHT, METHOD_IDS, parseReceipt, textHash, verifyReceipt, type ReceiptMethod } from './receipt';
+import { buildReceipt, combineShares, INFLUENCE_WEIGHT, METHOD_IDS, parseReceipt, spansReceiptMethod, textHash, verifyReceipt, type ReceiptMethod } from './receipt';
 
 const A = '0x' + 'a1'.repeat(20);
 const B = '0x' + 'b2'.repeat(20);
@@ -80,5 +80,22 @@ describe('buildReceipt and verifyReceipt', () => {
 		expect(() => parseReceipt('{')).toThrow(/not JSON/);
 		expect(() => parseReceipt('{"v":9}')).toThrow(/version this app reads/);
 		expect(() => parseReceipt(JSON.stringify({ ...receipt, shares: [{ contributor: A, bps: 'x' }] }))).toThrow(/wrong types/);
+	});
+});
+
+describe('spansReceiptMethod', () => {
+	it('credits each source record with its spans\' weight split evenly over their sources, most credited first', () => {
+		const source = (cid: string, contributor: string) => ({ cid, contributor, datanetId: 'd', record: 0, offset: 0, score: 1, context: { before: '', match: '', after: '' } });
+		const span = (weight: number, sources: ReturnType<typeof source>[]) => ({ start: 0, end: 1, length: 1, charStart: 0, charEnd: 1, text: 'x', weight, sources, rarity: weight });
+		const method = { name: 'maximal-spans+bm25' as const, index: 'training-records' as const, records: 3, tokenizerHash: '0xabc' };
+		const parameters = { responseTokens: 5, minLength: 1, keep: 2, sourcesPerSpan: 10, contextTokens: 32, minimumShareBps: 0, nearDuplicateGroups: 0 };
+		const shares = [{ contributor: A, bps: 7500 }, { contributor: B, bps: 2500 }];
+		const m = spansReceiptMethod({ method, parameters, shares, spans: [span(4, [source('bafk-1', A), source('bafk-2', B)]), span(1, [source('bafk-1', A)]), span(2, [source('bafk-3', C)])] as never });
+		expect(m.name).toBe('spans');
+		expect(m.parameters).toEqual({ ...method, ...parameters });
+		// bafk-1: 4/2 + 1 = 3; bafk-2: 4/2 = 2; bafk-3: 2 (ties by CID).
+		expect(m.top).toEqual([{ cid: 'bafk-1', contributor: A, score: 3 }, { cid: 'bafk-2', contributor: B, score: 2 }, { cid: 'bafk-3', contributor: C, score: 2 }]);
+		expect(m.shares).toBe(shares);
+		expect(spansReceiptMethod({ method, parameters, shares: [], spans: [] }).top).toEqual([]);
 	});
 });

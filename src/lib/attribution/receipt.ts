@@ -10,6 +10,7 @@
 // points summing to 10,000; the combination weighs them and rounds again by largest remainders.
 import { keccak256, stringToBytes, type Hex } from 'viem';
 import { BaseError } from '../core/errors';
+import type { AnswerSpansReturnType, QueryInfluenceApiReturnType } from './influence/api';
 import { contributorShares, TOTAL_BPS, type ContributorShare } from './shares';
 
 /** The receipt format's version. */
@@ -81,6 +82,29 @@ export function buildReceipt({ model, prompt, output, methods }: BuildReceiptPar
 		shares: combineShares(found),
 		methodId
 	};
+}
+
+/** The receipt's part for an influence result: the method's parameters, top records and shares. */
+export function influenceReceiptMethod(result: Pick<QueryInfluenceApiReturnType, 'method' | 'top' | 'shares'>): ReceiptMethod {
+	return { name: 'influence', parameters: { ...result.method }, top: result.top.map(({ cid, contributor, score }) => ({ cid, contributor, score })), shares: result.shares };
+}
+
+/** How many source records a receipt lists for the span method. */
+export const SPAN_RECEIPT_TOP = 10;
+
+/** The receipt's part for an answer's spans: the method with its parameters, the source records by the span weight
+ * each received (a span's weight split evenly over its sources, as the shares split it), and the shares. */
+export function spansReceiptMethod(spans: Pick<AnswerSpansReturnType, 'method' | 'parameters' | 'spans' | 'shares'>): ReceiptMethod {
+	const credit = new Map<string, ReceiptRecord>();
+	for (const span of spans.spans) {
+		for (const source of span.sources) {
+			const entry = credit.get(source.cid) ?? { cid: source.cid, contributor: source.contributor, score: 0 };
+			entry.score += span.weight / span.sources.length;
+			credit.set(source.cid, entry);
+		}
+	}
+	const top = [...credit.values()].sort((a, b) => b.score - a.score || (a.cid < b.cid ? -1 : 1)).slice(0, SPAN_RECEIPT_TOP);
+	return { name: 'spans', parameters: { ...spans.method, ...spans.parameters }, top, shares: spans.shares };
 }
 
 /** The rule in one sentence, as the app shows it. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkWebGPUFits, CPU_PRESET_LIMIT, presetOffers, trainingMemoryBytes } from './capabilities';
+import { checkWebGPUFits, CPU_PRESET_LIMIT, presetOffers, trainingMemoryBudget, trainingMemoryBytes } from './capabilities';
 import { gptConfig, parameterCount } from './config';
 
 const MIB = 2 ** 20;
@@ -25,5 +25,20 @@ describe('capabilities', () => {
 		expect(available(limits(32), 8)).toEqual([['tiny', true], ['small', true], ['base', false]]);
 		expect(presetOffers(limits(32), 8)[2].reason).toBe('Too large for this GPU at batch size 8.');
 		expect(parameterCount(gptConfig('small'))).toBeLessThan(CPU_PRESET_LIMIT);
+	});
+
+	it('does not offer a preset whose training memory is over the tab\'s budget, and says how much it needs', () => {
+		expect(trainingMemoryBudget(8)).toBe(4 * 2 ** 30);
+		expect(trainingMemoryBudget(32)).toBe(4 * 2 ** 30); // Chromium reports at most 8
+		expect(trainingMemoryBudget(2)).toBe(2 ** 30);
+		expect(trainingMemoryBudget(undefined)).toBe(4 * 2 ** 30);
+		const budget = trainingMemoryBudget(8);
+		const at = (B: number) => presetOffers(limits(1024), B, budget);
+		expect(at(8).map((o) => o.available)).toEqual([true, true, true]);
+		const [tiny, small, base] = at(64);
+		expect(tiny.available).toBe(true);
+		expect(small.memoryBytes).toBeGreaterThan(budget);
+		expect(small).toMatchObject({ available: false, reason: `Needs about ${(small.memoryBytes / 1e9).toFixed(1)} GB at batch size 64, more than this device gives one tab (about 4.3 GB).` });
+		expect(base.available).toBe(false);
 	});
 });

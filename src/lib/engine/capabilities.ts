@@ -48,11 +48,22 @@ export type PresetOffer = {
 /** Presets of more parameters than this train only on WebGPU: on the CPU they would take hours per epoch. */
 export const CPU_PRESET_LIMIT = 10_000_000;
 
-/** The presets for this device: `limits` null when there is no WebGPU adapter. */
-export function presetOffers(limits: BufferLimits | null, B: number): PresetOffer[] {
+/** The memory a training run may take in one tab: half the device's memory as the browser reports it
+ * (navigator.deviceMemory, in GiB, which Chromium caps at 8), 8 GiB when it does not say. */
+export function trainingMemoryBudget(deviceMemoryGiB?: number): number {
+	const gib = deviceMemoryGiB && Number.isFinite(deviceMemoryGiB) && deviceMemoryGiB > 0 ? Math.min(deviceMemoryGiB, 8) : 8;
+	return (gib / 2) * 2 ** 30;
+}
+
+/** The presets for this device: `limits` null when there is no WebGPU adapter; a preset whose training memory at
+ * batch size B is over `memoryBudget` bytes is not offered either. */
+export function presetOffers(limits: BufferLimits | null, B: number, memoryBudget = Infinity): PresetOffer[] {
 	return (Object.keys(GPT_PRESETS) as GPTPreset[]).map((preset) => {
 		const model = gptConfig(preset);
 		const offer: PresetOffer = { preset, parameters: parameterCount(model), memoryBytes: trainingMemoryBytes(model, B), available: true };
+		if (offer.memoryBytes > memoryBudget) {
+			return { ...offer, available: false, reason: `Needs about ${gb(offer.memoryBytes)} at batch size ${B}, more than this device gives one tab (about ${gb(memoryBudget)}).` };
+		}
 		if (!limits) {
 			if (offer.parameters > CPU_PRESET_LIMIT) return { ...offer, available: false, reason: 'Needs WebGPU, which this browser does not offer.' };
 			return offer;
@@ -64,6 +75,10 @@ export function presetOffers(limits: BufferLimits | null, B: number): PresetOffe
 		}
 		return offer;
 	});
+}
+
+function gb(bytes: number): string {
+	return `${(bytes / 1e9).toFixed(1)} GB`;
 }
 
 function mib(bytes: number): string {

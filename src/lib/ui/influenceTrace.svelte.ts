@@ -2,7 +2,9 @@
 // attribution worker the first time one of its answers is asked about (with progress), then scores every training
 // record for the answer. Record texts and Datanet names are read here, from IndexedDB, because the index keeps CIDs only.
 import * as Comlink from 'comlink';
-import type { InfluenceIndexProgress, QueryInfluenceApiReturnType } from '../attribution/influence/api';
+import type { AnswerSpansReturnType, InfluenceIndexProgress, QueryInfluenceApiReturnType } from '../attribution/influence/api';
+import { combineShares } from '../attribution/receipt';
+import type { ContributorShare } from '../attribution/shares';
 import type { InfluentialRecord } from '../attribution/influence/index';
 import { fromWorkerError } from '../core/errors';
 import { recordText } from '../core/record';
@@ -27,8 +29,21 @@ export type ShapingRecord = InfluentialRecord & {
 	duplicateOf: number | null;
 };
 
-/** A finished query with the question it answered. */
-export type InfluenceAnswer = InfluenceQuestion & { result: QueryInfluenceApiReturnType; records: ShapingRecord[] };
+/** A finished attribution with the question it answered: the influence query, the answer's verbatim spans in the
+ * training records, and the contributors' shares combined by the receipt's rule. */
+export type InfluenceAnswer = InfluenceQuestion & {
+	result: QueryInfluenceApiReturnType;
+	records: ShapingRecord[];
+	spans: AnswerSpansReturnType;
+	shares: ContributorShare[];
+	/** Datanet names by id, for the span sources. */
+	datanetNames: Record<string, string>;
+};
+
+/** The span method and its parameters in one sentence. */
+export function spansMethodLabel({ method, parameters }: Pick<AnswerSpansReturnType, 'method' | 'parameters'>): string {
+	return `Spans: the longest passages of the answer (${count(parameters.responseTokens)} tokens) found verbatim in the ${count(method.records)} training records under the model's tokenizer, at most ${count(parameters.keep)} kept, the rarest first; each span's weight split over its ${count(parameters.sourcesPerSpan)} best BM25 sources.`;
+}
 
 /** What the progress bar says about an index build's phase; null value while the phase has no count. */
 export function influenceProgressLabel(p: InfluenceIndexProgress): { label: string; value: number | null } {
@@ -97,14 +112,18 @@ class InfluenceTrace {
 		}
 	}
 
-	/** Builds the run's influence index if needed, then scores the answer. */
+	/** Builds the run's influence index if needed, then scores the answer and finds its spans in the training records. */
 	async explain(question: InfluenceQuestion): Promise<void> {
 		if (this.querying || !question.answer.trim()) return;
 		try {
 			this.querying = true;
 			await this.prepare(question.runId);
-			const result = await attributionWorker().queryInfluence({ ...question, topK: INFLUENCE_TOP_K });
-			this.result = { ...question, result, records: await shapingRecords(result) };
+			const worker = attributionWorker();
+			const result = await worker.queryInfluence({ ...question, topK: INFLUENCE_TOP_K });
+			const spans = await worker.traceAnswerSpans(question);
+			const shares = combineShares([{ name: 'influence', shares: result.shares }, { name: 'spans', shares: spans.shares }]);
+			const datanetNames = Object.fromEntries((await listDatanets(await app.db())).map((d) => [d.id as string, d.name]));
+			this.result = { ...question, result, records: await shapingRecords(result, datanetNames), spans, shares, datanetNames };
 		} catch (e) {
 			app.fail(fromWorkerError(e));
 		} finally {
@@ -114,9 +133,8 @@ class InfluenceTrace {
 }
 
 // The top records with their texts and Datanet names from IndexedDB, and which of them nearly duplicate a higher one.
-async function shapingRecords({ top, duplicateGroups }: QueryInfluenceApiReturnType): Promise<ShapingRecord[]> {
+async function shapingRecords({ top, duplicateGroups }: QueryInfluenceApiReturnType, names: Record<string, string>): Promise<ShapingRecord[]> {
 	const db = await app.db();
-	const names = new Map((await listDatanets(db)).map((d) => [d.id as string, d.name]));
 	const rank = new Map(top.map((r, i) => [r.cid, i + 1]));
 	const duplicateOf = new Map<string, number>();
 	for (const group of duplicateGroups) {
@@ -129,7 +147,7 @@ async function shapingRecords({ top, duplicateGroups }: QueryInfluenceApiReturnT
 			return {
 				...r,
 				text: stored ? recordText(stored.content) : null,
-				datanetName: (r.datanetId && names.get(r.datanetId)) || null,
+				datanetName: (r.datanetId && names[r.datanetId]) || null,
 				duplicateOf: duplicateOf.get(r.cid) ?? null
 			};
 		})

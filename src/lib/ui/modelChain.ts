@@ -4,8 +4,8 @@
 // model's current fee; its confirmation marks the receipt recorded. A receipt is stored before anything is paid, and
 // "Verify" recomputes it in this browser from the same model and data.
 import type { Hex } from 'viem';
-import type { QueryInfluenceApiReturnType } from '../attribution/influence/api';
-import { buildReceipt, verifyReceipt, type Receipt, type ReceiptVerification } from '../attribution/receipt';
+import type { AnswerSpansReturnType, QueryInfluenceApiReturnType } from '../attribution/influence/api';
+import { buildReceipt, influenceReceiptMethod, spansReceiptMethod, verifyReceipt, type Receipt, type ReceiptMethod, type ReceiptVerification } from '../attribution/receipt';
 import { formatOpen } from '../chain/rewards';
 import { modelFee, modelMetadataDigest, recordInferenceData, registeredModelId, registerModelData, trainingRoot } from '../chain/models';
 import { BaseError } from '../core/errors';
@@ -57,20 +57,18 @@ export async function registerModel(runId: string, feeWei: bigint): Promise<Outb
 	});
 }
 
-/** The receipt of an influence answer, naming the model's onchain id when it is registered. */
-export async function influenceReceipt(question: { runId: string; prompt: string; answer: string }, result: QueryInfluenceApiReturnType): Promise<Receipt> {
+/** An answer's two attributions, as the receipt records them. */
+export type AnswerAttribution = { result: QueryInfluenceApiReturnType; spans: AnswerSpansReturnType };
+
+/** The receipt of an attributed answer (influence and spans), naming the model's onchain id when it is registered. */
+export async function answerReceipt(question: { runId: string; prompt: string; answer: string }, { result, spans }: AnswerAttribution): Promise<Receipt> {
 	const registration = await registrationOf(question.runId).catch(() => undefined);
 	return buildReceipt({
 		model: { runId: question.runId, weightsHash: result.method.weightsHash, chainId: registration ? chain.config!.chainId : null, modelId: registration?.modelId ?? null },
 		prompt: question.prompt,
 		output: question.answer,
-		methods: [influenceMethod(result)]
+		methods: [influenceReceiptMethod(result), spansReceiptMethod(spans)]
 	});
-}
-
-// The receipt's part for an influence result: the method's parameters, top records and shares.
-function influenceMethod(result: QueryInfluenceApiReturnType) {
-	return { name: 'influence' as const, parameters: { ...result.method }, top: result.top.map(({ cid, contributor, score }) => ({ cid, contributor, score })), shares: result.shares };
 }
 
 /** Downloads a receipt as a JSON file. */
@@ -107,16 +105,20 @@ export async function payForReceipt(row: ReceiptRow): Promise<OutboxEntry> {
 	return entry;
 }
 
-/** Recomputes a receipt's influence attribution in this browser (building the index first when there is none, as the
- * Models page does, with its progress) and compares. */
+/** Recomputes a receipt's attribution in this browser, each method it names (building the influence index first
+ * when there is none, as the Models page does, with its progress), and compares. */
 export async function verifyReceiptHere(receipt: Receipt): Promise<ReceiptVerification> {
 	const influence = receipt.methods.find((m) => m.name === 'influence');
 	if (!influence) throw new BaseError('This receipt has no influence attribution to recompute.');
 	await influenceTrace.prepare(receipt.model.runId);
+	const worker = attributionWorker();
+	const question = { runId: receipt.model.runId, prompt: receipt.prompt, answer: receipt.output };
 	const topK = typeof influence.parameters.topK === 'number' ? influence.parameters.topK : undefined;
-	const result = await attributionWorker().queryInfluence({ runId: receipt.model.runId, prompt: receipt.prompt, answer: receipt.output, topK });
+	const result = await worker.queryInfluence({ ...question, topK });
+	const methods: ReceiptMethod[] = [influenceReceiptMethod(result)];
+	if (receipt.methods.some((m) => m.name === 'spans')) methods.push(spansReceiptMethod(await worker.traceAnswerSpans(question)));
 	// The weights hash is the model's here, so a receipt of other weights shows the difference.
-	const recomputed = buildReceipt({ model: { ...receipt.model, weightsHash: result.method.weightsHash }, prompt: receipt.prompt, output: receipt.output, methods: [influenceMethod(result)] });
+	const recomputed = buildReceipt({ model: { ...receipt.model, weightsHash: result.method.weightsHash }, prompt: receipt.prompt, output: receipt.output, methods });
 	return verifyReceipt(receipt, recomputed);
 }
 

@@ -3,10 +3,14 @@
 // chart survives visiting another page. A run left unfinished by a closed or reloaded tab is resumed from its last
 // checkpoint when the page opens again.
 import * as Comlink from 'comlink';
-import { presetOffers, type BufferLimits, type PresetOffer } from '../engine/capabilities';
+import { presetOffers, trainingMemoryBudget, type BufferLimits, type PresetOffer } from '../engine/capabilities';
+import { estimateTokens, estimateTraining, type TrainingEstimate } from '../engine/train/estimate';
 import { gptConfig, parameterCount, type GPTPreset } from '../engine/config';
 import type { RunSummary, StartTrainingParameters, TrainerApi, TrainingEvent, TrainingResult } from '../engine/train/session';
+import { getSetting, setSetting } from '../store/accounts';
 import { getStats, listDatanets } from '../store/datanets';
+import { forEachChunk } from '../store/records';
+import { recordText } from '../core/record';
 import type { Datanet, Hex } from '../store/schema';
 import { fromWorkerError } from '../core/errors';
 import { app } from './app.svelte';
@@ -81,10 +85,25 @@ class ModelFactory {
 	/** The WebGPU adapter's buffer limits: null without an adapter, undefined until asked. */
 	gpuLimits = $state.raw<BufferLimits | null | undefined>(undefined);
 	/** The presets this device can train at the form's batch size, with their memory. */
-	offers = $derived<PresetOffer[]>(presetOffers(this.gpuLimits ?? null, Math.max(1, this.form.batchSize || 1)));
+	offers = $derived<PresetOffer[]>(presetOffers(this.gpuLimits ?? null, Math.max(1, this.form.batchSize || 1), trainingMemoryBudget(deviceMemory())));
+	/** The chosen Datanet's approved text: its characters and records (null until read). */
+	data = $state.raw<{ datanetId: Hex; chars: number; records: number } | null>(null);
+	/** Tokens per second runs measured in this browser, by "preset:backend". */
+	speeds = $state.raw<Record<string, number>>({});
+	/** About how many tokens the chosen Datanet makes with the chosen preset's tokenizer. */
+	dataTokens = $derived(this.data && this.data.datanetId === this.form.datanetId ? estimateTokens(this.data.chars, this.data.records, gptConfig(this.form.preset).vocabSize) : null);
+	/** What the form's run reads and about how long it takes on the chosen device. */
+	estimate = $derived.by<TrainingEstimate | null>(() => {
+		const f = this.form;
+		if (!(f.steps >= 1) || !(f.batchSize >= 1)) return null;
+		const backend = f.backend === 'cpu' || !this.gpuLimits ? 'cpu' : 'webgpu';
+		return estimateTraining({ model: gptConfig(f.preset), batchSize: f.batchSize, steps: f.steps, dataTokens: this.dataTokens, backend, measuredTokensPerSecond: this.speeds[`${f.preset}:${backend}`] });
+	});
 
 	#worker: Comlink.Remote<TrainerApi> | null = null;
 	#resumeTried = false;
+	/** The preset of the run this tab started, to remember its speed by. */
+	#startedPreset: GPTPreset | null = null;
 
 	/** The trainer worker, started on first use. */
 	worker(): Comlink.Remote<TrainerApi> {
@@ -102,12 +121,29 @@ class ModelFactory {
 		const list = await listDatanets(db);
 		this.datanets = await Promise.all(list.map(async (datanet) => ({ datanet, approved: (await getStats(db, datanet.id)).byStatus.approved })));
 		if (!this.form.datanetId) this.form.datanetId = this.datanets.find((d) => d.approved > 0)?.datanet.id ?? null;
+		this.speeds = await getSetting<Record<string, number>>(db, 'trainingSpeed', {});
+		this.data = null; // records may have come or gone: the form measures the chosen Datanet again
 		this.runs = await this.worker().listRuns();
 		if (!this.#resumeTried && !this.live) {
 			this.#resumeTried = true;
 			const unfinished = this.runs.find((r) => r.status === 'training');
 			if (unfinished) void this.resume(unfinished.runId);
 		}
+	}
+
+	/** Reads how much approved text a Datanet has (for the token estimate); once per Datanet and revision. */
+	async measure(datanetId: Hex | null): Promise<void> {
+		if (!datanetId || this.data?.datanetId === datanetId) return;
+		let chars = 0;
+		let records = 0;
+		await forEachChunk(await app.db(), datanetId, (chunk) => {
+			for (const r of chunk.records) {
+				if (r.status !== 'approved') continue;
+				chars += recordText(r.content).length;
+				records++;
+			}
+		});
+		if (this.form.datanetId === datanetId) this.data = { datanetId, chars, records };
 	}
 
 	/** Starts a run from the form. */
@@ -128,12 +164,14 @@ class ModelFactory {
 			checkpointEvery: f.checkpointEvery,
 			backend: f.backend === 'cpu' ? 'cpu' : 'webgpu'
 		};
+		this.#startedPreset = f.preset;
 		await this.#follow((onEvent) => this.worker().start(params, onEvent));
 	}
 
 	/** Continues a stored run from its latest checkpoint. */
 	async resume(runId: string): Promise<void> {
 		if (this.live?.status === 'training') return;
+		this.#startedPreset = null;
 		await this.#follow((onEvent) => this.worker().resumeRun(runId, onEvent)); // on the device the run was started with
 	}
 
@@ -178,6 +216,8 @@ class ModelFactory {
 			const result = await run(Comlink.proxy((event: TrainingEvent) => this.#apply(event)));
 			if (this.live) {
 				this.live.status = result.status;
+				const preset = this.#startedPreset;
+				if (preset && this.live.tokensPerSecond) await this.#rememberSpeed(`${preset}:${this.live.backend}`, this.live.tokensPerSecond);
 				if (result.status === 'finished') {
 					app.notice = `Training finished at step ${count(result.step)}${result.valLoss === undefined ? '' : `, validation loss ${result.valLoss.toFixed(3)}`}.`;
 					// The influence index is built right away, so the first answer can be attributed without a wait.
@@ -190,6 +230,11 @@ class ModelFactory {
 		} finally {
 			this.runs = await this.worker().listRuns().catch(() => this.runs);
 		}
+	}
+
+	async #rememberSpeed(key: string, tokensPerSecond: number): Promise<void> {
+		this.speeds = { ...this.speeds, [key]: tokensPerSecond };
+		await setSetting(await app.db(), 'trainingSpeed', this.speeds);
 	}
 
 	#apply(event: TrainingEvent): void {
@@ -238,6 +283,11 @@ class ModelFactory {
 				break;
 		}
 	}
+}
+
+/** The device's memory in GiB as the browser reports it (Chromium only), else undefined. */
+function deviceMemory(): number | undefined {
+	return typeof navigator === 'undefined' ? undefined : (navigator as Navigator & { deviceMemory?: number }).deviceMemory;
 }
 
 /** The WebGPU adapter's buffer limits, without creating a device; null when there is no adapter. */

@@ -1,7 +1,7 @@
 // The influence API in Chromium through workers/attribution.worker.ts and comlink, over real OPFS and IndexedDB: a
 // model trained by the trainer worker on a Datanet of two contributors' sentences plus one planted fact by a third,
 // its index built with progress, a query about the planted word answered with that record first and its contributor
-// holding the largest share, a new worker (a reload) answering from the stored index without rebuilding, and an index
+// holding the largest share (by influence and by verbatim spans), a new worker (a reload) answering from the stored index without rebuilding, and an index
 // of another format version rebuilt over.
 import * as Comlink from 'comlink';
 import { afterEach, describe, expect, test } from 'vitest';
@@ -81,6 +81,17 @@ describe('the influence API in the attribution worker', () => {
 		expect(result.shares[0].contributor).toBe(CAROL);
 		expect(result.shares.reduce((s, x) => s + x.bps, 0)).toBe(10_000);
 		expect(result.method).toMatchObject({ name: 'influence', k: 4 * 2304, checkpoints: 4, topK: 5, weightsHash: summary.weightsHash, preconditioner: { kind: 'layer' }, fisher: { labels: 'model' } });
+
+		// The same answer's verbatim spans in the 41 training records, under the model's tokenizer: "lake Qwerty" is in
+		// the planted record only, so its contributor leads the span shares too.
+		const spans = await api.traceAnswerSpans({ runId, prompt: 'zorblat:', answer: ' a blue fish of lake Qwerty', dbName });
+		expect(spans.method).toMatchObject({ name: 'maximal-spans+bm25', index: 'training-records', records: 41 });
+		expect(spans.spans.length).toBeGreaterThan(0);
+		const qwerty = spans.spans.find((s) => s.text.includes('Qwerty'));
+		expect(qwerty?.sources.map((r) => r.cid)).toEqual([plantedCid]);
+		expect(spans.shares[0].contributor).toBe(CAROL);
+		expect(spans.shares.reduce((s, x) => s + x.bps, 0)).toBe(10_000);
+		expect(await api.traceAnswerSpans({ runId, prompt: 'zorblat:', answer: ' a blue fish of lake Qwerty', dbName })).toEqual(spans);
 
 		// A reload: a new worker finds the stored index and gives the same answer.
 		const again = spawn<InfluenceApi>('attribution');

@@ -3,6 +3,7 @@
 // with their contributors read from IndexedDB), keep it in OPFS keyed by the weights hash, and answer queries.
 // Scoring runs on WebGPU when the worker gets a hardware adapter and on the CPU otherwise (a software adapter is
 // slower than the CPU path, measured in bench/results/influence.json); both compute the same dot products.
+import { recordText } from '$lib/core/record';
 import { END_OF_TEXT } from '$lib/core/tokenizer/bpe';
 import { opfsRunStorage, type RunStorage } from '$lib/engine/checkpoint/opfs';
 import { weightsHash } from '$lib/engine/checkpoint/weightsHash';
@@ -13,6 +14,10 @@ import { requestGPU, type GPUContext } from '$lib/engine/webgpu/device';
 import { openLedgerDb } from '$lib/store/db';
 import { forEachChunk } from '$lib/store/records';
 import type { Hex } from '$lib/store/schema';
+import type { SourceRecord } from '../spans/segment';
+import { SegmentedSpanIndex } from '../spans/segmented';
+import { bpeSpanTokenizer, type Tokenizer } from '../spans/tokenizer';
+import { traceSpans, type TraceSpansReturnType } from '../spans/trace';
 import { InfluenceIndexError, InfluenceIndexUnusableError } from './errors';
 import type { ProjectionOptions } from './gradients';
 import { buildInfluenceIndex, queryInfluence, type FisherOptions, type InfluenceCheckpoint, type InfluenceIndex, type InfluenceIndexMeta, type InfluenceRecord, type QueryInfluenceReturnType, type Scorer } from './index';
@@ -53,6 +58,10 @@ export type TrainingManifest = { runId: string; weightsHash: string; step: numbe
 /** A query's result with the scorer that ran it. */
 export type QueryInfluenceApiReturnType = QueryInfluenceReturnType & { backend: 'webgpu' | 'cpu' };
 
+/** An answer's verbatim spans in the records its model trained on, with the method: the span index is the run's
+ * training records (in training order) under the model's own tokenizer, so it names exactly what the model saw. */
+export type AnswerSpansReturnType = TraceSpansReturnType & { method: { name: 'maximal-spans+bm25'; index: 'training-records'; records: number; tokenizerHash: string } };
+
 export type CreateInfluenceApiParameters = {
 	runs?: RunStorage;
 	indexes?: RunStorage;
@@ -74,6 +83,7 @@ export function createInfluenceApi({ runs = opfsRunStorage(), indexes = opfsRunS
 	let current: RunModel | null = null;
 	let loaded: Loaded | null = null;
 	let gpu: Promise<GPUContext | null> | null = null;
+	let spanned: { runId: string; index: SegmentedSpanIndex; tokenizer: Tokenizer } | null = null;
 
 	// Queries reuse the model while the run's manifest names the same checkpoint, so none rereads the run or rehashes.
 	async function modelOf(runId: string): Promise<RunModel> {
@@ -120,6 +130,24 @@ export function createInfluenceApi({ runs = opfsRunStorage(), indexes = opfsRunS
 		loaded = null;
 	}
 
+	// The run's training records as a span index, built in memory on first use (a few seconds for thousands of records).
+	async function spansOf(runId: string, dbName?: string) {
+		const { run } = await modelOf(runId);
+		if (spanned?.runId === runId) return spanned;
+		const cids = run.data.train.cids;
+		const sources = await sourcesOf(run.spec.datanetIds ?? [], new Set(cids), dbName);
+		const records: SourceRecord[] = cids.flatMap((cid) => {
+			const s = sources.get(cid);
+			return s ? [{ cid, contributor: s.contributor, datanetId: s.datanetId ?? '', text: s.text }] : [];
+		});
+		if (records.length === 0) {
+			throw new InfluenceIndexError('None of the records this model trained on are in this browser.', { details: runId, hint: 'Import its Datanets again to trace its answers.' });
+		}
+		const tokenizer = bpeSpanTokenizer(run.tokenizer);
+		spanned = { runId, index: SegmentedSpanIndex.empty(tokenizer).withRecords(records, tokenizer), tokenizer };
+		return spanned;
+	}
+
 	async function load(runId: string): Promise<Loaded> {
 		const runModel = await modelOf(runId);
 		if (loaded?.hash === runModel.hash) return loaded;
@@ -137,7 +165,8 @@ export function createInfluenceApi({ runs = opfsRunStorage(), indexes = opfsRunS
 			const { run, hash, checkpoints } = await modelOf(runId);
 			const { train } = run.data;
 			onProgress?.({ phase: 'read', done: 0, total: train.cids.length });
-			const sources = await contributorsOf(run.spec.datanetIds ?? [], new Set(train.cids), dbName);
+			const sources = await sourcesOf(run.spec.datanetIds ?? [], new Set(train.cids), dbName);
+			if (spanned?.runId === runId) spanned = null; // the records may have changed since
 			const endOfText = run.tokenizer.tokenId(END_OF_TEXT)!;
 			const examples = train.cids.map((cid, i) => {
 				const body = train.tokens.subarray(train.offsets[i], train.offsets[i + 1]);
@@ -159,7 +188,7 @@ export function createInfluenceApi({ runs = opfsRunStorage(), indexes = opfsRunS
 		async trainingManifest({ runId, dbName }: { runId: string; dbName?: string }): Promise<TrainingManifest> {
 			const { run, hash } = await modelOf(runId);
 			const cids = run.data.train.cids;
-			const sources = await contributorsOf(run.spec.datanetIds ?? [], new Set(cids), dbName);
+			const sources = await sourcesOf(run.spec.datanetIds ?? [], new Set(cids), dbName);
 			return { runId, weightsHash: hash, step: run.manifest.step, datanetIds: [...(run.spec.datanetIds ?? [])], model: run.spec.model, items: cids.map((cid) => ({ cid, contributor: sources.get(cid)?.contributor ?? '' })) };
 		},
 
@@ -192,6 +221,14 @@ export function createInfluenceApi({ runs = opfsRunStorage(), indexes = opfsRunS
 			const tokens = Int32Array.from([...promptTokens, ...answerTokens]);
 			const result = await queryInfluence({ index: l.index, checkpoints: l.checkpoints, example: { tokens, firstTarget: promptTokens.length }, topK, scorer: l.scorer ?? undefined });
 			return { ...result, backend: l.backend };
+		},
+
+		/** The answer's passages that occur verbatim in the run's training records, their sources and the contributors'
+		 * shares (maximal spans ranked by BM25, as the Attribution page traces against a Datanet's index). */
+		async traceAnswerSpans({ runId, prompt, answer, dbName }: { runId: string; prompt: string; answer: string; dbName?: string }): Promise<AnswerSpansReturnType> {
+			const { index, tokenizer } = await spansOf(runId, dbName);
+			const traced = traceSpans(index, { prompt, response: answer, tokenizer });
+			return { ...traced, method: { name: 'maximal-spans+bm25', index: 'training-records', records: index.recordCount, tokenizerHash: tokenizer.hash } };
 		}
 	};
 }
@@ -199,14 +236,14 @@ export function createInfluenceApi({ runs = opfsRunStorage(), indexes = opfsRunS
 /** The influence API's type (the worker exposes it through comlink). */
 export type InfluenceApi = ReturnType<typeof createInfluenceApi>;
 
-// Each wanted CID's contributor and Datanet, from the approved records of the run's Datanets.
-async function contributorsOf(datanetIds: readonly string[], wanted: ReadonlySet<string>, dbName?: string): Promise<Map<string, Omit<InfluenceRecord, 'cid'>>> {
-	const out = new Map<string, Omit<InfluenceRecord, 'cid'>>();
+// Each wanted CID's contributor, Datanet and text, from the approved records of the run's Datanets.
+async function sourcesOf(datanetIds: readonly string[], wanted: ReadonlySet<string>, dbName?: string): Promise<Map<string, Omit<InfluenceRecord, 'cid'> & { text: string }>> {
+	const out = new Map<string, Omit<InfluenceRecord, 'cid'> & { text: string }>();
 	if (datanetIds.length === 0) return out;
 	const db = await openLedgerDb(dbName);
 	for (const datanetId of [...datanetIds].sort()) {
 		await forEachChunk(db, datanetId as Hex, (chunk) => {
-			for (const r of chunk.records) if (wanted.has(r.cid) && !out.has(r.cid)) out.set(r.cid, { contributor: r.contributor, datanetId });
+			for (const r of chunk.records) if (wanted.has(r.cid) && !out.has(r.cid)) out.set(r.cid, { contributor: r.contributor, datanetId, text: recordText(r.content) });
 		});
 	}
 	return out;
