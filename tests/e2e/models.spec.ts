@@ -3,7 +3,7 @@
 // finished; the answer traced to the training records that shaped it (influence index built in the attribution
 // worker as training finished), its receipt verified, exported, and failing verification once altered; then the model exported as a zip and imported back, whose answers cannot be traced to training records
 // (it brought none). A configuration too large for the device, and a Datanet with no approved records, give clear
-// errors and lose nothing.
+// errors and lose nothing. A trained model is fine-tuned with a LoRA adapter, and the merged result answers.
 import { expect, test, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,16 +30,22 @@ async function createDatanet(page: Page, name: string, policy: 'open' | 'curated
 	await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
 }
 
+/** An open Datanet of the first `count` noun.animal synsets, imported as JSONL. */
+async function animalDatanet(page: Page, name: string, count: number) {
+	await createDatanet(page, name, 'open');
+	await page.getByRole('link', { name: 'Import', exact: true }).click();
+	const file = `${name.toLowerCase()}.jsonl`;
+	await page.getByLabel(/^File/).setInputFiles({ name: file, mimeType: 'application/x-ndjson', buffer: Buffer.from(animalJsonl(count)) });
+	await page.getByRole('button', { name: `Import ${file}` }).click();
+	await expect(page.getByRole('region', { name: 'Import report' })).toContainText(`${count} records stored`, { timeout: 60_000 });
+}
+
 test('train tiny in the worker, reload mid-run, resume from the checkpoint, export and import', async ({ page }) => {
 	test.setTimeout(600_000);
 	const errors: string[] = [];
 	page.on('pageerror', (e) => errors.push(e.message));
 
-	await createDatanet(page, 'Animals', 'open');
-	await page.getByRole('link', { name: 'Import', exact: true }).click();
-	await page.getByLabel(/^File/).setInputFiles({ name: 'animals.jsonl', mimeType: 'application/x-ndjson', buffer: Buffer.from(animalJsonl(400)) });
-	await page.getByRole('button', { name: 'Import animals.jsonl' }).click();
-	await expect(page.getByRole('region', { name: 'Import report' })).toContainText('400 records stored', { timeout: 60_000 });
+	await animalDatanet(page, 'Animals', 400);
 
 	await page.goto('/models');
 	await page.getByLabel('Datanet').selectOption({ label: 'Animals (400 approved)' });
@@ -195,4 +201,49 @@ test('impossible configurations: too large for the device, or no approved record
 	await expect(page.getByText(/has no approved records yet/)).toBeVisible();
 	await expect(page.getByText('None yet: train one above, or import one below.')).toBeVisible();
 	await expect(page.getByLabel('Datanet')).toHaveValue(/^0x/);
+});
+
+test('fine-tune a trained model with a LoRA adapter; the run names its base, and the result answers', async ({ page }) => {
+	test.setTimeout(300_000);
+	const errors: string[] = [];
+	page.on('pageerror', (e) => errors.push(e.message));
+	await animalDatanet(page, 'Birds', 30);
+
+	await page.goto('/models');
+	await page.getByLabel('Datanet').selectOption({ label: 'Birds (30 approved)' });
+	await page.getByLabel('Device').selectOption('cpu');
+	await page.getByLabel('Steps').fill('8');
+	await page.getByLabel('Batch size').fill('4');
+	await page.getByLabel('Checkpoint every').fill('4');
+	await page.getByRole('button', { name: 'Start training' }).click();
+	await expect(page.getByTestId('run-status')).toHaveText('Finished.', { timeout: 120_000 });
+	const runs = page.getByTestId('run');
+	await expect(runs).toHaveCount(1);
+	const baseId = (await runs.first().locator('strong.mono').textContent())!;
+
+	// Start from the trained model: its size is kept (no model size to choose); LoRA rank 8 is the default.
+	const startFrom = page.getByLabel('Start from');
+	await startFrom.selectOption((await startFrom.locator('option', { hasText: `Fine-tune ${baseId}` }).textContent())!.trim());
+	await expect(page.getByLabel('Training', { exact: true })).toHaveValue('lora');
+	await expect(page.getByLabel('LoRA rank')).toHaveValue('8');
+	await expect(page.getByLabel('Model size')).toBeHidden();
+	await page.getByLabel('Steps').fill('6');
+	await page.getByRole('button', { name: 'Start training' }).click();
+	await expect(page.getByTestId('run-status')).toHaveText('Finished.', { timeout: 120_000 });
+	await expect(runs).toHaveCount(2);
+	const tuned = runs.filter({ has: page.getByTestId('run-method') });
+	await expect(tuned.getByTestId('run-method')).toHaveText(`LoRA rank 8 of ${baseId}`);
+	await expect(tuned).toContainText('step 6 of 6');
+
+	// The merged model answers like any other.
+	const tryCard = page.getByRole('region', { name: 'Try a model' });
+	const tunedId = (await tuned.locator('strong.mono').textContent())!;
+	await tryCard.getByRole('combobox').selectOption((await tryCard.locator('option', { hasText: tunedId }).getAttribute('value'))!);
+	await tryCard.getByRole('button', { name: 'Load model' }).click();
+	await expect(page.getByTestId('inference-backend')).toContainText(/On the (GPU|CPU)/, { timeout: 60_000 });
+	await page.getByLabel('Start of the text').fill('bird:');
+	await page.getByRole('button', { name: 'Generate' }).click();
+	await expect(page.getByText(/tokens at [\d.]+ tokens\/s/)).toBeVisible({ timeout: 60_000 });
+	expect((await page.getByTestId('generated').textContent())!.length).toBeGreaterThan('bird:'.length);
+	expect(errors).toEqual([]);
 });

@@ -30,6 +30,11 @@ export type TrainForm = {
 	batchSize: number;
 	lr: number;
 	checkpointEvery: number;
+	/** A stored model to fine-tune (its run id), or null for a new model of `preset`. */
+	base: string | null;
+	/** How a base is fine-tuned: every weight, or a LoRA adapter of `loraRank` on the frozen base. */
+	method: 'full' | 'lora';
+	loraRank: number;
 };
 
 export const DEFAULT_TRAIN_FORM: TrainForm = {
@@ -39,7 +44,10 @@ export const DEFAULT_TRAIN_FORM: TrainForm = {
 	steps: 300,
 	batchSize: 8,
 	lr: 3e-3,
-	checkpointEvery: 25
+	checkpointEvery: 25,
+	base: null,
+	method: 'lora',
+	loraRank: 8
 };
 
 /** One point of a loss curve. */
@@ -91,14 +99,25 @@ class ModelFactory {
 	/** Tokens per second runs measured in this browser, by "preset:backend". */
 	speeds = $state.raw<Record<string, number>>({});
 	/** About how many tokens the chosen Datanet makes with the chosen preset's tokenizer. */
-	dataTokens = $derived(this.data && this.data.datanetId === this.form.datanetId ? estimateTokens(this.data.chars, this.data.records, gptConfig(this.form.preset).vocabSize) : null);
+	dataTokens = $derived(this.data && this.data.datanetId === this.form.datanetId ? estimateTokens(this.data.chars, this.data.records, (this.baseRun()?.model ?? gptConfig(this.form.preset)).vocabSize) : null);
 	/** What the form's run reads and about how long it takes on the chosen device. */
 	estimate = $derived.by<TrainingEstimate | null>(() => {
 		const f = this.form;
 		if (!(f.steps >= 1) || !(f.batchSize >= 1)) return null;
 		const backend = f.backend === 'cpu' || !this.gpuLimits ? 'cpu' : 'webgpu';
-		return estimateTraining({ model: gptConfig(f.preset), batchSize: f.batchSize, steps: f.steps, dataTokens: this.dataTokens, backend, measuredTokensPerSecond: this.speeds[`${f.preset}:${backend}`] });
+		const model = this.baseRun()?.model ?? gptConfig(f.preset);
+		return estimateTraining({ model, batchSize: f.batchSize, steps: f.steps, dataTokens: this.dataTokens, backend, measuredTokensPerSecond: f.base ? undefined : this.speeds[`${f.preset}:${backend}`] });
 	});
+
+	/** The stored models a run can start from: any with saved weights that is not training. */
+	bases(): RunSummary[] {
+		return (this.runs ?? []).filter((r) => r.checkpoint !== null && r.status !== 'training');
+	}
+
+	/** The chosen base model, if any. */
+	baseRun(): RunSummary | null {
+		return this.form.base ? (this.bases().find((r) => r.runId === this.form.base) ?? null) : null;
+	}
 
 	#worker: Comlink.Remote<TrainerApi> | null = null;
 	#resumeTried = false;
@@ -152,19 +171,24 @@ class ModelFactory {
 		const choice = this.datanets?.find((d) => d.datanet.id === f.datanetId);
 		if (this.live?.status === 'training') return;
 		if (!choice) return app.fail(new Error('Choose a Datanet to train on.'));
+		const base = f.base ? this.baseRun() : null;
+		if (f.base && !base) return app.fail(new Error('The model to fine-tune is no longer stored here; choose another, or a new model.'));
 		const offer = this.offers.find((o) => o.preset === f.preset);
-		if (offer && !offer.available) return app.fail(new Error(`The ${f.preset} model cannot train on this device: ${offer.reason}`));
+		if (!base && offer && !offer.available) return app.fail(new Error(`The ${f.preset} model cannot train on this device: ${offer.reason}`));
+		if (base && f.method === 'lora' && !(Number.isInteger(f.loraRank) && f.loraRank >= 1 && f.loraRank <= base.model.nEmbd)) {
+			return app.fail(new Error(`The LoRA rank must be a whole number from 1 to ${base.model.nEmbd}, the model's width.`));
+		}
 		if (choice.approved === 0) {
 			return app.fail(new Error(`"${choice.datanet.name}" has no approved records yet: a model trains only on approved records.`));
 		}
 		const params: StartTrainingParameters = {
 			datanetIds: [choice.datanet.id],
-			model: { preset: f.preset },
+			...(base ? { base: { runId: base.runId, method: f.method, lora: { rank: f.loraRank, alpha: 2 * f.loraRank } } } : { model: { preset: f.preset } }),
 			train: { steps: f.steps, batchSize: f.batchSize, lr: f.lr, minLr: f.lr / 10, warmupSteps: Math.min(20, Math.floor(f.steps / 10)) },
 			checkpointEvery: f.checkpointEvery,
 			backend: f.backend === 'cpu' ? 'cpu' : 'webgpu'
 		};
-		this.#startedPreset = f.preset;
+		this.#startedPreset = base ? null : f.preset;
 		await this.#follow((onEvent) => this.worker().start(params, onEvent));
 	}
 

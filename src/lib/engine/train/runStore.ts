@@ -1,15 +1,19 @@
 // A training run in storage: run.json (what it trains, fixed at the start), tokenizer.json and the token streams
 // (so a resume never depends on what IndexedDB holds later), checkpoint-<step>/ (exportCheckpoint's files with the
-// training state) and manifest.json, always written last: a run is what its manifest says, so a worker killed while
+// training state; a LoRA run's holds the merged weights to run, and adapter.safetensors, the adapter and its AdamW
+// state, to resume), base/ (the weights a fine-tune started from, exportCheckpoint's files) and manifest.json,
+// always written last: a run is what its manifest says, so a worker killed while
 // writing leaves the previous checkpoint in force and at worst an unlisted directory, deleted by the next checkpoint.
 import type { BpeTokenizer } from '$lib/core/tokenizer/bpe';
 import { loadTokenizerJson, saveTokenizerJson } from '$lib/core/tokenizer/tokenizerJson';
 import { gptConfig, type GPTConfig } from '../config';
 import { exportCheckpoint, importCheckpoint, type Checkpoint, type ImportedCheckpoint } from '../checkpoint/checkpoint';
 import type { RunStorage } from '../checkpoint/opfs';
+import { readSafetensors, writeSafetensors } from '../checkpoint/safetensors';
+import type { LoraConfig } from '../lora/config';
 import type { TokenStream, TrainingData } from './data';
 import { TrainingRunError } from './errors';
-import { trainConfig, type TrainConfig } from './trainer';
+import { trainConfig, type TrainConfig, type TrainerState } from './trainer';
 
 const FORMAT = 1;
 const RUN = 'run.json';
@@ -17,11 +21,20 @@ const MANIFEST = 'manifest.json';
 const TOKENIZER = 'tokenizer.json';
 const DATA = 'data.json';
 const TOKENS = { train: 'train.tokens', validation: 'validation.tokens' } as const;
+const BASE = 'base';
+const ADAPTER_STATE = 'adapter.safetensors';
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /** Which backend a run asks for; it falls back to the CPU when WebGPU cannot be used. */
 export type BackendPreference = 'webgpu' | 'cpu';
+
+/** The model a fine-tune starts from: a stored run and the hash of the weights it had then. */
+export type BaseModelRef = { runId: string; weightsHash: string };
+
+/** How a run trains: a new model from random weights, every weight of a base model, or a LoRA adapter on a frozen
+ * base (the run's checkpoints then hold the base with the adapter merged in). */
+export type TrainingMethod = { kind: 'scratch' } | { kind: 'full'; base: BaseModelRef } | { kind: 'lora'; base: BaseModelRef; lora: LoraConfig };
 
 /** What a run trains, fixed when it starts (run.json). */
 export type RunSpec = {
@@ -40,6 +53,8 @@ export type RunSpec = {
 	tokens: { train: number; validation: number };
 	/** 'imported' for a model brought in from files: it has no data and cannot be trained further. */
 	origin: 'trained' | 'imported';
+	/** How it trains (absent: from scratch, as runs stored before fine-tuning existed). */
+	method?: TrainingMethod;
 };
 
 /** Where a run stands. */
@@ -73,12 +88,18 @@ export type StoredRun = {
 	tokenizer: BpeTokenizer;
 	data: TrainingData;
 	checkpoint: ImportedCheckpoint | null;
+	/** A fine-tune's base weights (P). */
+	base?: Float32Array;
+	/** A LoRA run's adapter state at the latest checkpoint (its params, m and v are the adapter's). */
+	adapter?: TrainerState;
 };
 
 /** Writes a new run's spec, tokenizer and token streams, then its manifest (status training, step 0). */
-export async function createRun(storage: RunStorage, { spec, tokenizer, data }: { spec: RunSpec; tokenizer: BpeTokenizer; data: TrainingData }): Promise<RunManifest> {
+export async function createRun(storage: RunStorage, { spec, tokenizer, data, base }: { spec: RunSpec; tokenizer: BpeTokenizer; data: TrainingData; base?: Float32Array }): Promise<RunManifest> {
 	const { runId } = spec;
+	if ((spec.method?.kind ?? 'scratch') !== 'scratch' && !base) throw new TrainingRunError('A fine-tune needs its base weights.', { details: runId });
 	await storage.write(runId, RUN, json(spec));
+	if (base) for (const [name, bytes] of exportCheckpoint({ config: spec.model, params: base, tokenizer })) await storage.write(runId, `${BASE}/${name}`, bytes);
 	await storage.write(runId, TOKENIZER, encoder.encode(saveTokenizerJson(tokenizer)));
 	const streams = { train: { cids: data.train.cids, offsets: [...data.train.offsets] }, validation: { cids: data.validation.cids, offsets: [...data.validation.offsets] } };
 	await storage.write(runId, DATA, json(streams));
@@ -119,11 +140,18 @@ export async function readSpec(storage: RunStorage, runId: string): Promise<RunS
 export type CheckpointRecord = Pick<RunManifest, 'status' | 'backend' | 'trainLoss' | 'valLoss'>;
 
 /** Writes a checkpoint's files into a new directory, then the manifest naming it, then deletes older checkpoints. */
-export async function saveCheckpoint(storage: RunStorage, previous: RunManifest, checkpoint: Checkpoint & { training: NonNullable<Checkpoint['training']> }, record: CheckpointRecord): Promise<RunManifest> {
+export async function saveCheckpoint(
+	storage: RunStorage,
+	previous: RunManifest,
+	checkpoint: Checkpoint & ({ training: NonNullable<Checkpoint['training']>; adapter?: undefined } | { training?: undefined; adapter: TrainerState }),
+	record: CheckpointRecord
+): Promise<RunManifest> {
 	const { runId } = previous;
-	const step = checkpoint.training.step;
+	const { adapter, ...model } = checkpoint;
+	const step = model.training?.step ?? adapter!.step;
 	const directory = checkpointDirectory(step);
-	for (const [name, bytes] of exportCheckpoint(checkpoint)) await storage.write(runId, `${directory}/${name}`, bytes);
+	for (const [name, bytes] of exportCheckpoint(model)) await storage.write(runId, `${directory}/${name}`, bytes);
+	if (adapter) await storage.write(runId, `${directory}/${ADAPTER_STATE}`, adapterStateBytes(adapter));
 	// The previous latest checkpoint stays as a snapshot when it was the first to reach its quarter of the run.
 	const snapshots = [...(previous.snapshots ?? [])];
 	if (previous.checkpoint !== null && previous.checkpoint !== directory && isSnapshotStep(previous.step, previous.steps, snapshots.length) && !snapshots.includes(previous.checkpoint)) snapshots.push(previous.checkpoint);
@@ -186,14 +214,58 @@ export async function loadRun(storage: RunStorage, runId: string): Promise<Store
 		return { tokens, cids: streams[side].cids, offsets: Int32Array.from(streams[side].offsets) };
 	};
 	const data = { train: await stream('train'), validation: await stream('validation') };
+	const lora = spec.method?.kind === 'lora';
 	let checkpoint: ImportedCheckpoint | null = null;
+	let adapter: TrainerState | undefined;
 	if (manifest.checkpoint !== null) {
 		checkpoint = importCheckpoint(await readCheckpointFiles(storage, manifest));
-		if (!checkpoint.training || checkpoint.training.step !== manifest.step) {
+		if (lora) {
+			const bytes = await storage.read(runId, `${manifest.checkpoint}/${ADAPTER_STATE}`);
+			adapter = bytes ? readAdapterState(bytes, `${runId}/${manifest.checkpoint}`) : undefined;
+		}
+		const step = lora ? adapter?.step : checkpoint.training?.step;
+		if (step !== manifest.step) {
 			throw new TrainingRunError('The training run\'s latest checkpoint does not match its manifest.', { details: `${runId}/${manifest.checkpoint}` });
 		}
 	}
-	return { spec, manifest, tokenizer, data, checkpoint };
+	const base = (spec.method?.kind ?? 'scratch') === 'scratch' ? undefined : await readBase(storage, spec);
+	return { spec, manifest, tokenizer, data, checkpoint, ...(base && { base }), ...(adapter && { adapter }) };
+}
+
+// A fine-tune's base weights, as createRun stored them.
+async function readBase(storage: RunStorage, spec: RunSpec): Promise<Float32Array> {
+	const files = new Map<string, Uint8Array>();
+	for (const name of ['weights.safetensors', 'config.json', 'tokenizer.json']) {
+		const bytes = await storage.read(spec.runId, `${BASE}/${name}`);
+		if (bytes) files.set(name, bytes);
+	}
+	if (!files.has('weights.safetensors')) throw new TrainingRunError('The fine-tune\'s base weights are missing.', { details: `${spec.runId}/${BASE}`, hint: 'Delete the run and start it again.' });
+	return importCheckpoint(files).params;
+}
+
+// The adapter and its AdamW state as one safetensors file: flat params, m and v, and the counters as metadata.
+function adapterStateBytes({ step, seed, optimizerStep, params, m, v }: TrainerState): Uint8Array {
+	const tensor = (data: ArrayLike<number>) => ({ dtype: 'F32' as const, shape: [data.length], data: Float32Array.from(data) });
+	return writeSafetensors([['params', tensor(params)], ['m', tensor(m)], ['v', tensor(v)]], { step: String(step), seed: String(seed), optimizerStep: String(optimizerStep) });
+}
+
+function readAdapterState(bytes: Uint8Array, where: string): TrainerState {
+	try {
+		const { tensors, metadata } = readSafetensors(bytes);
+		const f32 = (name: string) => {
+			const t = tensors.get(name);
+			if (!t || t.dtype !== 'F32') throw new Error(`no F32 tensor "${name}"`);
+			return t.data as Float32Array;
+		};
+		const int = (key: string) => {
+			const n = Number(metadata[key]);
+			if (!Number.isSafeInteger(n) || n < 0) throw new Error(`metadata "${key}" is ${metadata[key]}`);
+			return n;
+		};
+		return { step: int('step'), seed: int('seed'), optimizerStep: int('optimizerStep'), params: f32('params'), m: f32('m'), v: f32('v') };
+	} catch (cause) {
+		throw new TrainingRunError('The LoRA run\'s adapter state is unreadable.', { details: where, cause, hint: 'Delete the run and start it again.' });
+	}
 }
 
 /** Reads the files of a run's latest checkpoint (exportCheckpoint's names), or of one of its snapshot directories;
@@ -215,7 +287,8 @@ export async function loadSnapshots(storage: RunStorage, manifest: RunManifest):
 		const files = await readCheckpointFiles(storage, manifest, directory);
 		if (!files.has('weights.safetensors')) throw new TrainingRunError('A snapshot of the training run is missing.', { details: `${manifest.runId}/${directory}` });
 		const checkpoint = importCheckpoint(files);
-		out.push({ step: checkpoint.training?.step ?? 0, checkpoint });
+		// A LoRA checkpoint's config.json has no training block: its step is in the directory's name.
+		out.push({ step: checkpoint.training?.step ?? Number(directory.slice('checkpoint-'.length)), checkpoint });
 	}
 	return out;
 }

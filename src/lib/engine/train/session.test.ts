@@ -8,6 +8,11 @@ import { prepareTrainingRun } from './prepare';
 import { createTrainerApi, type StartTrainingParameters, type TrainingEvent } from './session';
 import { memoryStorage, sentenceRecords } from './test-fixtures';
 import { Trainer } from './trainer';
+import { saveTokenizerJson } from '$lib/core/tokenizer/tokenizerJson';
+import { weightsHash } from '../checkpoint/weightsHash';
+import { loraConfig } from '../lora/config';
+import { mergeLora } from '../lora/mergeLora';
+import { LoraTrainer } from '../lora/trainer';
 
 const RECORDS = sentenceRecords(40);
 const PARAMS: StartTrainingParameters = {
@@ -126,5 +131,69 @@ describe('the training session on the CPU', () => {
 		await api.start({ ...PARAMS, runId: 'same', train: { ...PARAMS.train, steps: 1 } });
 		await expect(api.start({ ...PARAMS, runId: 'same' })).rejects.toThrow(/exists already/);
 		await expect(api.resumeRun('missing')).rejects.toThrow(/no training run/);
+	});
+
+	describe('fine-tuning a stored model', () => {
+		const TUNE = { records: sentenceRecords(60).slice(40), train: { steps: 6, batchSize: 2, warmupSteps: 1, lr: 5e-3, evalEvery: 3, evalBatches: 1, seed: 5 }, checkpointEvery: 2, backend: 'cpu' as const };
+
+		// A base model trained on the first 40 sentences, and what the fine-tune's data and config are made from.
+		async function baseRun(storage: ReturnType<typeof memoryStorage>) {
+			await createTrainerApi({ storage }).start({ ...PARAMS, runId: 'base' });
+			const base = importCheckpoint(await createTrainerApi({ storage }).readCheckpoint('base'));
+			const prepared = prepareTrainingRun(TUNE.records, { tokenizer: { json: saveTokenizerJson(base.tokenizer) }, model: { overrides: base.config }, train: TUNE.train });
+			return { base, prepared };
+		}
+
+		it('trains every weight from the base, with its tokenizer and config, to a Trainer restored from it', async () => {
+			const storage = memoryStorage();
+			const { base, prepared } = await baseRun(storage);
+			const result = await createTrainerApi({ storage }).start({ ...TUNE, runId: 'full', base: { runId: 'base', method: 'full' } });
+			expect(result).toMatchObject({ status: 'finished', step: 6 });
+			const trainer = new Trainer(prepared.model, prepared.data, prepared.train);
+			const P = base.params.length;
+			trainer.restore({ step: 0, seed: 5, optimizerStep: 0, params: base.params, m: new Float32Array(P), v: new Float32Array(P) });
+			await trainer.run();
+			const tuned = importCheckpoint(await createTrainerApi({ storage }).readCheckpoint('full'));
+			expect(tuned.params).toEqual(Float32Array.from(trainer.state().params));
+			expect(tuned.config).toEqual(base.config);
+			expect(saveTokenizerJson(tuned.tokenizer)).toBe(saveTokenizerJson(base.tokenizer));
+			const spec = JSON.parse(new TextDecoder().decode(storage.files.get('full/run.json')));
+			expect(spec.method).toEqual({ kind: 'full', base: { runId: 'base', weightsHash: weightsHash(base.params) } });
+		});
+
+		it('trains a LoRA adapter on the frozen base; checkpoints hold the merged weights, and a killed run resumes to them', async () => {
+			const storage = memoryStorage();
+			const { base, prepared } = await baseRun(storage);
+			let killed: Map<string, Uint8Array> | null = null;
+			const lora = { rank: 4, alpha: 8 };
+			await createTrainerApi({ storage }).start({ ...TUNE, runId: 'lora', base: { runId: 'base', method: 'lora', lora } }, (e) => {
+				if (e.type === 'progress' && e.step === 3) killed = new Map(storage.files); // the step-2 checkpoint in force
+			});
+			const trainer = new LoraTrainer({ config: base.config, params: base.params }, prepared.data, prepared.train, loraConfig(lora));
+			await trainer.run();
+			const merged = mergeLora(base.params, trainer.adapter);
+			const tuned = importCheckpoint(await createTrainerApi({ storage }).readCheckpoint('lora'));
+			expect(tuned.params).toEqual(merged);
+			expect(tuned.params).not.toEqual(base.params);
+			expect(tuned.training).toBeUndefined(); // the adapter resumes, not the full weights
+			expect(storage.files.has('lora/checkpoint-0000006/adapter.safetensors')).toBe(true);
+			expect(storage.files.has('lora/base/weights.safetensors')).toBe(true);
+			// The base model is unchanged.
+			expect(importCheckpoint(await createTrainerApi({ storage }).readCheckpoint('base')).params).toEqual(base.params);
+
+			const reloaded = memoryStorage(killed!);
+			const events: TrainingEvent[] = [];
+			expect(await createTrainerApi({ storage: reloaded }).resumeRun('lora', (e) => void events.push(e))).toMatchObject({ status: 'finished', step: 6 });
+			expect(events[0]).toMatchObject({ type: 'started', step: 2 });
+			expect(importCheckpoint(await createTrainerApi({ storage: reloaded }).readCheckpoint('lora')).params).toEqual(merged);
+		});
+
+		it('refuses a base without weights or an unknown method', async () => {
+			const storage = memoryStorage();
+			const api = createTrainerApi({ storage });
+			await expect(api.start({ ...TUNE, base: { runId: 'missing', method: 'full' } })).rejects.toThrow(/no saved weights/);
+			await api.start({ ...PARAMS, runId: 'base', train: { ...PARAMS.train, steps: 1 } });
+			await expect(api.start({ ...TUNE, base: { runId: 'base', method: 'half' as 'full' } })).rejects.toThrow(/"full" or "lora"/);
+		});
 	});
 });

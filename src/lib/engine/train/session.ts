@@ -14,8 +14,15 @@ import { TrainingRunError } from './errors';
 import { prepareTrainingRun, readApprovedRecords, type ModelOptions, type TokenizerOptions } from './prepare';
 import type { TrainingRecord } from './data';
 import { readModelFiles } from '../checkpoint/archive';
+import { importCheckpoint } from '../checkpoint/checkpoint';
+import { weightsHash } from '../checkpoint/weightsHash';
+import { saveTokenizerJson } from '$lib/core/tokenizer/tokenizerJson';
+import { loraConfig, type LoraConfig } from '../lora/config';
+import { createLoraAdapter } from '../lora/lora';
+import { mergeLora } from '../lora/mergeLora';
+import { LoraTrainer } from '../lora/trainer';
 import { createRun, importRun, listRunManifests, loadRun, readCheckpointFiles, readManifest, readSpec, saveCheckpoint, updateManifest } from './runStore';
-import type { BackendPreference, RunManifest, RunSpec, StoredRun } from './runStore';
+import type { BackendPreference, RunManifest, RunSpec, StoredRun, TrainingMethod } from './runStore';
 import type { StepLoss, TrainStepOutcome } from './webgpuTrainer';
 
 /** Test hooks, each simulating a GPU failure the session must survive. */
@@ -44,6 +51,10 @@ export type StartTrainingParameters = {
 	backend?: BackendPreference;
 	/** The run's id (default a random UUID): letters, digits, '.', '_' and '-'. */
 	runId?: string;
+	/** Fine-tune a stored model (a finished run or an imported one) instead of training a new one: every weight
+	 * ('full'), or a LoRA adapter on the frozen base ('lora'). Its tokenizer and config are kept; model and
+	 * tokenizer options are then not given. */
+	base?: { runId: string; method: 'full' | 'lora'; lora?: Partial<LoraConfig> };
 	simulate?: SimulateOptions;
 };
 
@@ -98,7 +109,7 @@ export type TrainingResult = {
 };
 
 /** A stored run as listRuns shows it. */
-export type RunSummary = RunManifest & { model: GPTConfig; datanetIds: string[] | null };
+export type RunSummary = RunManifest & { model: GPTConfig; datanetIds: string[] | null; method: TrainingMethod };
 
 /** The API of the trainer worker (workers/trainer.worker.ts); errors arrive as Errors whose message holds hint and details. */
 export type TrainerApi = {
@@ -185,11 +196,28 @@ export function createTrainerApi({ storage = opfsRunStorage(), requestDevice = r
 		const { runId } = spec;
 		const { steps, evalEvery, batchSize, gradAccumSteps } = spec.train;
 		const tokensPerStep = batchSize * gradAccumSteps * spec.model.blockSize;
-		let lastState: TrainerState | null = stored.checkpoint && { ...stored.checkpoint.training!, params: stored.checkpoint.params };
+		const method: TrainingMethod = spec.method ?? { kind: 'scratch' };
+		const base = stored.base && { config: spec.model, params: stored.base };
+		const lora = method.kind === 'lora' ? method.lora : null;
+		// The state training continues from: the latest checkpoint's (a LoRA run's is its adapter's), else for a full
+		// fine-tune the base weights with fresh moments.
+		let lastState: TrainerState | null =
+			method.kind === 'lora'
+				? (stored.adapter ?? null)
+				: stored.checkpoint
+					? { ...stored.checkpoint.training!, params: stored.checkpoint.params }
+					: method.kind === 'full' && base
+						? { step: 0, seed: spec.train.seed, optimizerStep: 0, params: base.params, m: new Float32Array(base.params.length), v: new Float32Array(base.params.length) }
+						: null;
 		let trainLoss = manifest.trainLoss;
 		let valLoss = manifest.valLoss;
 
 		const cpu = (): Backend => {
+			if (lora) {
+				const trainer = new LoraTrainer(base!, data, spec.train, lora);
+				if (lastState) trainer.restore(lastState);
+				return { kind: 'cpu', trainer: cpuStepTrainer(trainer) };
+			}
 			const trainer = new Trainer(spec.model, data, spec.train);
 			if (lastState) trainer.restore(lastState);
 			return { kind: 'cpu', trainer: cpuStepTrainer(trainer) };
@@ -199,7 +227,7 @@ export function createTrainerApi({ storage = opfsRunStorage(), requestDevice = r
 		if (preference === 'cpu') {
 			backend = cpu();
 		} else {
-			const opened = await openWebGPU(spec, data, lastState, simulate, requestDevice);
+			const opened = await openWebGPU(spec, data, lastState, simulate, requestDevice, lora ? { base: base!, lora } : null);
 			if ('reason' in opened) {
 				fallbackReason = opened.reason;
 				backend = cpu();
@@ -215,7 +243,15 @@ export function createTrainerApi({ storage = opfsRunStorage(), requestDevice = r
 			if (step === manifest.step && manifest.checkpoint !== null) {
 				manifest = await updateManifest(storage, manifest, { status });
 			} else {
-				manifest = await saveCheckpoint(storage, manifest, { config: spec.model, params, tokenizer, training: { step, seed, optimizerStep, m, v } }, { status, backend: backend.kind, trainLoss, valLoss });
+				const record = { status, backend: backend.kind, trainLoss, valLoss };
+				if (lora) {
+					// The checkpoint runs as a plain GPT: the base with the adapter merged in; the adapter resumes.
+					const adapter = createLoraAdapter(spec.model, lora, { seed });
+					adapter.params.set(params);
+					manifest = await saveCheckpoint(storage, manifest, { config: spec.model, params: mergeLora(base!.params, adapter), tokenizer, adapter: state }, record);
+				} else {
+					manifest = await saveCheckpoint(storage, manifest, { config: spec.model, params, tokenizer, training: { step, seed, optimizerStep, m, v } }, record);
+				}
 				emit({ type: 'checkpoint', runId, step });
 			}
 			lastState = state;
@@ -291,9 +327,19 @@ export function createTrainerApi({ storage = opfsRunStorage(), requestDevice = r
 		return { runId, status: manifest.status === 'finished' ? 'finished' : 'cancelled', step: manifest.step, backend: backend.kind, ...(fallbackReason ? { fallbackReason } : {}), ...(trainLoss !== undefined && { trainLoss }), ...(valLoss !== undefined && { valLoss }) };
 	}
 
+	// The model a fine-tune starts from: a stored run's latest checkpoint, its weights hash and tokenizer.
+	async function baseModel({ runId, method }: NonNullable<StartTrainingParameters['base']>) {
+		if (method !== 'full' && method !== 'lora') throw new EngineConfigError('A fine-tune\'s method must be "full" or "lora".', { details: `Got ${String(method)}.` });
+		const manifest = await readManifest(storage, runId);
+		if (!manifest?.checkpoint) throw new TrainingRunError('The model to fine-tune has no saved weights.', { details: runId, hint: 'Choose a model with a checkpoint.' });
+		if (active?.runId === runId) throw new TrainingRunError('The model to fine-tune is still training.', { details: runId, hint: 'Wait for it to finish.' });
+		const { config, params, tokenizer } = importCheckpoint(await readCheckpointFiles(storage, manifest));
+		return { config, params, tokenizer, ref: { runId, weightsHash: weightsHash(params) } };
+	}
+
 	return {
 		async start(params, onEvent) {
-			const { datanetIds, records, dbName, tokenizer, model, train: trainOverrides = {}, checkpointEvery = DEFAULT_CHECKPOINT_EVERY, backend = 'webgpu', runId = crypto.randomUUID(), simulate } = params;
+			const { datanetIds, records, dbName, tokenizer, model, train: trainOverrides = {}, checkpointEvery = DEFAULT_CHECKPOINT_EVERY, backend = 'webgpu', runId = crypto.randomUUID(), base, simulate } = params;
 			assertIdle();
 			if ((datanetIds === undefined) === (records === undefined)) {
 				throw new TrainingRunError('A training run needs exactly one of datanetIds and records.');
@@ -304,18 +350,21 @@ export function createTrainerApi({ storage = opfsRunStorage(), requestDevice = r
 			if (backend !== 'webgpu' && backend !== 'cpu') throw new EngineConfigError('"backend" must be "webgpu" or "cpu".', { details: `Got ${String(backend)}.` });
 			const stored = await whilePreparing(async (): Promise<StoredRun> => {
 				if (await readManifest(storage, runId)) throw new TrainingRunError('A training run with this id exists already.', { details: runId, hint: 'Resume it, or delete it first.' });
+				const from = base ? await baseModel(base) : null;
 				const chosen = records ?? (await readApprovedRecords(datanetIds!, dbName));
-				const prepared = prepareTrainingRun(chosen, { tokenizer, model, train: trainOverrides });
+				const prepared = prepareTrainingRun(chosen, from ? { tokenizer: { json: saveTokenizerJson(from.tokenizer) }, model: { overrides: from.config }, train: trainOverrides } : { tokenizer, model, train: trainOverrides });
 				const { data } = prepared;
+				const method: TrainingMethod = !from ? { kind: 'scratch' } : base!.method === 'lora' ? { kind: 'lora', base: from.ref, lora: loraConfig(base!.lora) } : { kind: 'full', base: from.ref };
 				const spec: RunSpec = {
 					format: 1, runId, createdAt: Date.now(), model: prepared.model, train: prepared.train, checkpointEvery, backend,
 					datanetIds: datanetIds ? [...new Set(datanetIds)].sort() : null,
 					records: { train: data.train.cids.length, validation: data.validation.cids.length },
 					tokens: { train: data.train.tokens.length, validation: data.validation.tokens.length },
-					origin: 'trained'
+					origin: 'trained',
+					method
 				};
-				const manifest = await createRun(storage, { spec, tokenizer: prepared.tokenizer, data });
-				return { spec, manifest, tokenizer: prepared.tokenizer, data, checkpoint: null };
+				const manifest = await createRun(storage, { spec, tokenizer: prepared.tokenizer, data, base: from?.params });
+				return { spec, manifest, tokenizer: prepared.tokenizer, data, checkpoint: null, ...(from && { base: from.params }) };
 			});
 			return run(stored, onEvent, backend, simulate);
 		},
@@ -360,14 +409,14 @@ export function createTrainerApi({ storage = opfsRunStorage(), requestDevice = r
 			const summaries: RunSummary[] = [];
 			for (const manifest of await listRunManifests(storage)) {
 				const spec = await readSpec(storage, manifest.runId).catch(() => null);
-				if (spec) summaries.push({ ...manifest, model: spec.model, datanetIds: spec.datanetIds });
+				if (spec) summaries.push({ ...manifest, model: spec.model, datanetIds: spec.datanetIds, method: spec.method ?? { kind: 'scratch' } });
 			}
 			return summaries;
 		},
 
 		async importModel(files) {
 			const { spec, manifest } = await importRun(storage, crypto.randomUUID(), readModelFiles(files));
-			return { ...manifest, model: spec.model, datanetIds: null };
+			return { ...manifest, model: spec.model, datanetIds: null, method: { kind: 'scratch' } };
 		},
 
 		async readCheckpoint(runId) {
@@ -389,7 +438,8 @@ async function openWebGPU(
 	data: StoredRun['data'],
 	state: TrainerState | null,
 	simulate: SimulateOptions,
-	requestDevice: (options: RequestGPUParameters) => Promise<GPUContext>
+	requestDevice: (options: RequestGPUParameters) => Promise<GPUContext>,
+	lora: { base: { config: GPTConfig; params: Float32Array }; lora: LoraConfig } | null
 ): Promise<Backend | { reason: string }> {
 	let failure: WebGPUError | null = null;
 	let context: GPUContext | undefined;
@@ -398,8 +448,10 @@ async function openWebGPU(
 		context = await requestDevice({ onError: (e) => void (failure ??= e) });
 		void context.lost.then((e) => void (failure ??= e));
 		// Loaded here, not at the top: the WebGPU modules read GPU globals when they load, which Node and old browsers lack.
-		const { createWebGPUTrainer } = await import('./webgpuTrainer');
-		const trainer = await createWebGPUTrainer(new KernelCache(context.device), { model: spec.model, data, config: spec.train });
+		const cache = new KernelCache(context.device);
+		const trainer = lora
+			? await (await import('../lora/webgpuTrainer')).createWebGPULoraTrainer(cache, { base: lora.base, data, config: spec.train, lora: lora.lora })
+			: await (await import('./webgpuTrainer')).createWebGPUTrainer(cache, { model: spec.model, data, config: spec.train });
 		if (state) trainer.restore(state);
 		return { kind: 'webgpu', trainer, context, failure: () => failure };
 	} catch (e) {
@@ -409,7 +461,7 @@ async function openWebGPU(
 	}
 }
 
-function cpuStepTrainer(trainer: Trainer): StepTrainer {
+function cpuStepTrainer(trainer: Trainer | LoraTrainer): StepTrainer {
 	return {
 		get step() {
 			return trainer.step;
