@@ -146,5 +146,9 @@ test('the guided demo: load, train tiny, ask, attribute, pay and record, and cla
 	await expect(main.getByTestId('claimable')).toHaveText('0 OPEN');
 	expect(await claimable(contributor)).toBe(0n);
 	await shot('claimed');
+
+	// The Models page lists the demo's model as registered, with its fee.
+	await page.goto('/models');
+	await expect(page.getByTestId('run-registered')).toHaveText(/^registered as model #\d+, 0\.01 OPEN per answer$/);
 	expect(errors).toEqual([]);
 });

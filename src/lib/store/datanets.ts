@@ -35,6 +35,13 @@ export function validateDatanet(input: DatanetInput): DatanetInput {
 	};
 }
 
+/** Whether `contributor` may add records to the Datanet: anyone, unless its policy is 'allowlist', which admits the
+ * owner and the listed addresses. A model trains only on records their Datanet's policy admits. */
+export function mayContribute(datanet: Pick<Datanet, 'policy' | 'owner' | 'allowlist'>, contributor: string): boolean {
+	const c = contributor.toLowerCase();
+	return datanet.policy !== 'allowlist' || c === datanet.owner || datanet.allowlist.includes(c);
+}
+
 /** Creates a Datanet (with empty counters) and returns it. */
 export async function createDatanet(db: LedgerDatabase, input: DatanetInput): Promise<Datanet> {
 	const v = validateDatanet(input);

@@ -8,6 +8,7 @@ import { canonicalRecord, type CanonicalRecord } from '../core/record';
 import { cidDigestHex, parseCid, recordCidString } from '../core/cid';
 import { LshIndex, minhash } from '../core/minhash';
 import { signAuthorship, verifyAuthorship } from '../core/signature';
+import { mayContribute } from './datanets';
 import type { LedgerDatabase } from './db';
 import { datanetSketches, putRecords, recordsNeeding, setSignatures, type NewRecord } from './records';
 import type { Datanet, Hex, SignatureStatus } from './schema';
@@ -56,8 +57,7 @@ export const MAX_ISSUES = 1000;
 
 /** Throws unless `contributor` may add records to the Datanet (policy 'allowlist'). */
 export function assertMayContribute(datanet: Datanet, contributor: string) {
-	const c = contributor.toLowerCase();
-	if (datanet.policy === 'allowlist' && c !== datanet.owner && !datanet.allowlist.includes(c)) {
+	if (!mayContribute(datanet, contributor)) {
 		throw new BaseError('This Datanet only accepts records from listed contributors.', {
 			details: `${contributor} is not on the allowlist of ${datanet.name}.`,
 			hint: "Ask the Datanet's owner to add your address."

@@ -119,7 +119,7 @@ class GuidedDemo {
 		await modelFactory.refresh();
 		const approved = (await getStats(await app.db(), datanet.id)).byStatus.approved;
 		const steps = Math.max(1, Math.floor(this.trainingSteps) || GUIDED_TRAINING_STEPS);
-		modelFactory.form = { ...DEFAULT_TRAIN_FORM, backend: modelFactory.form.backend, datanetId: datanet.id, preset: 'tiny', steps, checkpointEvery: Math.max(1, Math.ceil(steps / 8)) };
+		modelFactory.form = { ...DEFAULT_TRAIN_FORM, backend: modelFactory.form.backend, datanetIds: [datanet.id], preset: 'tiny', steps, checkpointEvery: Math.max(1, Math.ceil(steps / 8)) };
 		if (approved === 0) return app.fail(new Error(`“${datanet.name}” has no approved records yet: a model trains only on approved records.`));
 		const started = modelFactory.start();
 		// The run id arrives with the worker's first event.

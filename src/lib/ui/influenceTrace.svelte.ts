@@ -86,7 +86,7 @@ class InfluenceTrace {
 	#preparing = new Map<string, Promise<void>>();
 
 	/** Builds the run's influence index when it has none for its latest weights (training does this when it finishes),
-	 * showing the progress; a second call while one runs waits for that one. */
+	 * then its span index, showing the progress; a second call while one runs waits for that one. */
 	prepare(runId: string): Promise<void> {
 		let job = this.#preparing.get(runId);
 		if (!job) {
@@ -107,6 +107,9 @@ class InfluenceTrace {
 					if (this.building) this.building = influenceProgressLabel(p);
 				})
 			);
+			// Then the span index of the same records' text (in memory; a reload builds it again on the first question).
+			this.building = { label: 'Indexing the training records’ text for verbatim spans…', value: 0.98 };
+			await worker.prepareAnswerSpans({ runId });
 		} finally {
 			this.building = null;
 		}

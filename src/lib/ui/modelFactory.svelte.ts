@@ -22,7 +22,8 @@ export type TrainableDatanet = { datanet: Datanet; approved: number };
 
 /** What the form asks for; every field has a default a first-time user can keep. */
 export type TrainForm = {
-	datanetId: Hex | null;
+	/** The Datanets to train on (their approved records, together). */
+	datanetIds: Hex[];
 	preset: GPTPreset;
 	/** 'auto' trains on WebGPU when the device allows, else on the CPU; 'cpu' always on the CPU. */
 	backend: 'auto' | 'cpu';
@@ -38,7 +39,7 @@ export type TrainForm = {
 };
 
 export const DEFAULT_TRAIN_FORM: TrainForm = {
-	datanetId: null,
+	datanetIds: [],
 	preset: 'tiny',
 	backend: 'auto',
 	steps: 300,
@@ -94,12 +95,12 @@ class ModelFactory {
 	gpuLimits = $state.raw<BufferLimits | null | undefined>(undefined);
 	/** The presets this device can train at the form's batch size, with their memory. */
 	offers = $derived<PresetOffer[]>(presetOffers(this.gpuLimits ?? null, Math.max(1, this.form.batchSize || 1), trainingMemoryBudget(deviceMemory())));
-	/** The chosen Datanet's approved text: its characters and records (null until read). */
-	data = $state.raw<{ datanetId: Hex; chars: number; records: number } | null>(null);
+	/** The chosen Datanets' approved text: its characters and records (null until read), and which Datanets. */
+	data = $state.raw<{ key: string; chars: number; records: number } | null>(null);
 	/** Tokens per second runs measured in this browser, by "preset:backend". */
 	speeds = $state.raw<Record<string, number>>({});
 	/** About how many tokens the chosen Datanet makes with the chosen preset's tokenizer. */
-	dataTokens = $derived(this.data && this.data.datanetId === this.form.datanetId ? estimateTokens(this.data.chars, this.data.records, (this.baseRun()?.model ?? gptConfig(this.form.preset)).vocabSize) : null);
+	dataTokens = $derived(this.data && this.data.key === dataKey(this.form.datanetIds) ? estimateTokens(this.data.chars, this.data.records, (this.baseRun()?.model ?? gptConfig(this.form.preset)).vocabSize) : null);
 	/** What the form's run reads and about how long it takes on the chosen device. */
 	estimate = $derived.by<TrainingEstimate | null>(() => {
 		const f = this.form;
@@ -139,7 +140,12 @@ class ModelFactory {
 		const db = await app.db();
 		const list = await listDatanets(db);
 		this.datanets = await Promise.all(list.map(async (datanet) => ({ datanet, approved: (await getStats(db, datanet.id)).byStatus.approved })));
-		if (!this.form.datanetId) this.form.datanetId = this.datanets.find((d) => d.approved > 0)?.datanet.id ?? null;
+		const stored = new Set(this.datanets.map((d) => d.datanet.id));
+		this.form.datanetIds = this.form.datanetIds.filter((id) => stored.has(id));
+		if (this.form.datanetIds.length === 0) {
+			const first = this.datanets.find((d) => d.approved > 0);
+			if (first) this.form.datanetIds = [first.datanet.id];
+		}
 		this.speeds = await getSetting<Record<string, number>>(db, 'trainingSpeed', {});
 		this.data = null; // records may have come or gone: the form measures the chosen Datanet again
 		this.runs = await this.worker().listRuns();
@@ -150,27 +156,31 @@ class ModelFactory {
 		}
 	}
 
-	/** Reads how much approved text a Datanet has (for the token estimate); once per Datanet and revision. */
-	async measure(datanetId: Hex | null): Promise<void> {
-		if (!datanetId || this.data?.datanetId === datanetId) return;
+	/** Reads how much approved text the Datanets have (for the token estimate); once per choice and revision. */
+	async measure(datanetIds: readonly Hex[]): Promise<void> {
+		const key = dataKey(datanetIds);
+		if (datanetIds.length === 0 || this.data?.key === key) return;
 		let chars = 0;
 		let records = 0;
-		await forEachChunk(await app.db(), datanetId, (chunk) => {
-			for (const r of chunk.records) {
-				if (r.status !== 'approved') continue;
-				chars += recordText(r.content).length;
-				records++;
-			}
-		});
-		if (this.form.datanetId === datanetId) this.data = { datanetId, chars, records };
+		const db = await app.db();
+		for (const id of datanetIds) {
+			await forEachChunk(db, id, (chunk) => {
+				for (const r of chunk.records) {
+					if (r.status !== 'approved') continue;
+					chars += recordText(r.content).length;
+					records++;
+				}
+			});
+		}
+		if (dataKey(this.form.datanetIds) === key) this.data = { key, chars, records };
 	}
 
 	/** Starts a run from the form. */
 	async start(): Promise<void> {
 		const f = this.form;
-		const choice = this.datanets?.find((d) => d.datanet.id === f.datanetId);
+		const chosen = (this.datanets ?? []).filter((d) => f.datanetIds.includes(d.datanet.id));
 		if (this.live?.status === 'training') return;
-		if (!choice) return app.fail(new Error('Choose a Datanet to train on.'));
+		if (chosen.length === 0) return app.fail(new Error('Choose a Datanet to train on.'));
 		const base = f.base ? this.baseRun() : null;
 		if (f.base && !base) return app.fail(new Error('The model to fine-tune is no longer stored here; choose another, or a new model.'));
 		const offer = this.offers.find((o) => o.preset === f.preset);
@@ -178,11 +188,12 @@ class ModelFactory {
 		if (base && f.method === 'lora' && !(Number.isInteger(f.loraRank) && f.loraRank >= 1 && f.loraRank <= base.model.nEmbd)) {
 			return app.fail(new Error(`The LoRA rank must be a whole number from 1 to ${base.model.nEmbd}, the model's width.`));
 		}
-		if (choice.approved === 0) {
-			return app.fail(new Error(`"${choice.datanet.name}" has no approved records yet: a model trains only on approved records.`));
+		if (chosen.every((d) => d.approved === 0)) {
+			const names = chosen.map((d) => `"${d.datanet.name}"`).join(', ');
+			return app.fail(new Error(`${names} ${chosen.length === 1 ? 'has' : 'have'} no approved records yet: a model trains only on approved records.`));
 		}
 		const params: StartTrainingParameters = {
-			datanetIds: [choice.datanet.id],
+			datanetIds: chosen.map((d) => d.datanet.id),
 			...(base ? { base: { runId: base.runId, method: f.method, lora: { rank: f.loraRank, alpha: 2 * f.loraRank } } } : { model: { preset: f.preset } }),
 			train: { steps: f.steps, batchSize: f.batchSize, lr: f.lr, minLr: f.lr / 10, warmupSteps: Math.min(20, Math.floor(f.steps / 10)) },
 			checkpointEvery: f.checkpointEvery,
@@ -307,6 +318,11 @@ class ModelFactory {
 				break;
 		}
 	}
+}
+
+// Which Datanets a measurement is of, in a fixed order.
+function dataKey(ids: readonly string[]): string {
+	return [...ids].sort().join(',');
 }
 
 /** The device's memory in GiB as the browser reports it (Chromium only), else undefined. */

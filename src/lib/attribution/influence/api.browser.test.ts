@@ -92,6 +92,7 @@ describe('the influence API in the attribution worker', () => {
 		expect(spans.shares[0].contributor).toBe(CAROL);
 		expect(spans.shares.reduce((s, x) => s + x.bps, 0)).toBe(10_000);
 		expect(await api.traceAnswerSpans({ runId, prompt: 'zorblat:', answer: ' a blue fish of lake Qwerty', dbName })).toEqual(spans);
+		expect(await api.prepareAnswerSpans({ runId, dbName })).toEqual({ records: 41 });
 
 		// A reload: a new worker finds the stored index and gives the same answer.
 		const again = spawn<InfluenceApi>('attribution');

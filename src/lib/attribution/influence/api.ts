@@ -223,6 +223,12 @@ export function createInfluenceApi({ runs = opfsRunStorage(), indexes = opfsRunS
 			return { ...result, backend: l.backend };
 		},
 
+		/** Builds the run's span index (its training records' text under the model's tokenizer, in memory) ahead of the
+		 * first question; returns how many records it holds. */
+		async prepareAnswerSpans({ runId, dbName }: { runId: string; dbName?: string }): Promise<{ records: number }> {
+			return { records: (await spansOf(runId, dbName)).index.recordCount };
+		},
+
 		/** The answer's passages that occur verbatim in the run's training records, their sources and the contributors'
 		 * shares (maximal spans ranked by BM25, as the Attribution page traces against a Datanet's index). */
 		async traceAnswerSpans({ runId, prompt, answer, dbName }: { runId: string; prompt: string; answer: string; dbName?: string }): Promise<AnswerSpansReturnType> {

@@ -3,7 +3,7 @@
 // words, so record order does not matter) unless one is given, the model config sized to it, and the token streams.
 import { trainBpe, type BpeTokenizer } from '$lib/core/tokenizer/bpe';
 import { loadTokenizerJson } from '$lib/core/tokenizer/tokenizerJson';
-import { getDatanet } from '$lib/store/datanets';
+import { getDatanet, mayContribute } from '$lib/store/datanets';
 import { openLedgerDb } from '$lib/store/db';
 import { forEachChunk } from '$lib/store/records';
 import { GPT_PRESETS, DEFAULT_GPT_CONFIG, gptConfig, type GPTConfig, type GPTPreset } from '../config';
@@ -40,16 +40,18 @@ export type PreparedTrainingRun = {
 	data: TrainingData;
 };
 
-/** Reads the approved records of the Datanets, each CID once (the first Datanet in id order that holds it). */
+/** Reads the approved records of the Datanets that their policy admits, each CID once (the first Datanet in id
+ * order that holds it). */
 export async function readApprovedRecords(datanetIds: readonly string[], dbName?: string): Promise<TrainingRecord[]> {
 	const db = await openLedgerDb(dbName);
 	const seen = new Set<string>();
 	const records: TrainingRecord[] = [];
 	for (const datanetId of [...new Set(datanetIds)].sort()) {
-		await getDatanet(db, datanetId as `0x${string}`); // a NotFoundError names an unknown Datanet
+		const datanet = await getDatanet(db, datanetId as `0x${string}`); // a NotFoundError names an unknown Datanet
 		await forEachChunk(db, datanetId as `0x${string}`, (chunk) => {
 			for (const r of chunk.records) {
-				if (r.status !== 'approved' || seen.has(r.cid)) continue;
+				// Approved only, and of an allowlist Datanet only its admitted contributors' (the list may have shrunk).
+				if (r.status !== 'approved' || !mayContribute(datanet, r.contributor) || seen.has(r.cid)) continue;
 				seen.add(r.cid);
 				records.push({ cid: r.cid, content: r.content });
 			}

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { createDatanet } from '../../store/datanets';
 import { openLedgerDb } from '../../store/db';
 import { putRecords } from '../../store/records';
-import { datanetInput, freshDbName, textRecord } from '../../store/test-fixtures';
+import { ALICE, BOB, datanetInput, freshDbName, OWNER, textRecord } from '../../store/test-fixtures';
 import { importCheckpoint } from '../checkpoint/checkpoint';
 import { opfsRunStorage } from '../checkpoint/opfs';
 import { prepareTrainingRun, readApprovedRecords } from './prepare';
@@ -56,6 +56,20 @@ async function train(api: Comlink.Remote<TrainerApi>, params: StartTrainingParam
 }
 
 describe('the trainer worker', () => {
+	test('reads approved records only, and of an allowlist Datanet only its owner\'s and listed contributors\'', async () => {
+		const dbName = freshDbName();
+		const db = await openLedgerDb(dbName);
+		const { id } = await createDatanet(db, datanetInput({ name: 'Listed', policy: 'allowlist', allowlist: [ALICE] }));
+		await putRecords(db, id, [
+			{ record: textRecord(id, 'by the listed contributor', { contributor: ALICE, status: 'approved' }) },
+			{ record: textRecord(id, 'by the owner', { contributor: OWNER, status: 'approved' }) },
+			{ record: textRecord(id, 'by someone since removed from the list', { contributor: BOB, status: 'approved' }) },
+			{ record: textRecord(id, 'listed but still pending', { contributor: ALICE, status: 'pending' }) }
+		]);
+		const texts = (await readApprovedRecords([id], dbName)).map((r) => r.content.fields.text).sort();
+		expect(texts).toEqual(['by the listed contributor', 'by the owner']);
+	});
+
 	test('the first 20 optimizer steps of tiny on WebGPU give the CPU path\'s losses within 1%', async () => {
 		const source = await datanet();
 		const api = spawn();
