@@ -241,6 +241,13 @@ test('fine-tune a trained model with a LoRA adapter; the run names its base, and
 	const tuned = runs.filter({ has: page.getByTestId('run-method') });
 	await expect(tuned.getByTestId('run-method')).toHaveText(`LoRA rank 8 of ${baseId}`);
 	await expect(tuned).toContainText('step 6 of 6');
+	// Its adapter exports alone, in PEFT's layout.
+	const [adapterZip] = await Promise.all([page.waitForEvent('download'), tuned.getByRole('button', { name: 'Export adapter' }).click()]);
+	const adapterPath = test.info().outputPath('adapter.zip');
+	await adapterZip.saveAs(adapterPath);
+	const adapterFiles = unzipSync(readFileSync(adapterPath));
+	expect(Object.keys(adapterFiles).sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors']);
+	expect(JSON.parse(new TextDecoder().decode(adapterFiles['adapter_config.json']))).toMatchObject({ peft_type: 'LORA', r: 8, lora_alpha: 16 });
 
 	// The merged model answers like any other.
 	const tryCard = page.getByRole('region', { name: 'Try a model' });

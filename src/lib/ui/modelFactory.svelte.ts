@@ -240,6 +240,11 @@ class ModelFactory {
 		app.notice = `Imported a model: ${run.model.nLayer} layers × ${run.model.nEmbd}, vocabulary ${count(run.model.vocabSize)}.`;
 	}
 
+	/** A LoRA run's adapter in PEFT's layout (adapter_model.safetensors, adapter_config.json). */
+	adapterFiles(runId: string): Promise<Map<string, Uint8Array>> {
+		return this.worker().readAdapter(runId);
+	}
+
 	/** The latest checkpoint's files of a run (model.safetensors, config.json, tokenizer.json, ...). */
 	checkpointFiles(runId: string): Promise<Map<string, Uint8Array>> {
 		return this.worker().readCheckpoint(runId);

@@ -18,6 +18,11 @@ export function modelArchive(files: ReadonlyMap<string, Uint8Array>): Uint8Array
 	return zipSync(Object.fromEntries(MODEL_FILES.map((name) => [name, [model.get(name)!, { level: 0 }]])), { mtime: new Date(Date.UTC(2026, 0, 1)) });
 }
 
+/** Packs any files as one zip (stored, fixed times, so the same files give the same bytes), e.g. a LoRA adapter's. */
+export function filesArchive(files: ReadonlyMap<string, Uint8Array>): Uint8Array {
+	return zipSync(Object.fromEntries([...files].map(([name, bytes]) => [name, [bytes, { level: 0 }]])), { mtime: new Date(Date.UTC(2026, 0, 1)) });
+}
+
 /** Reads a model from chosen files: one zip archive, or the loose weights.safetensors, config.json and tokenizer.json. */
 export function readModelFiles(chosen: readonly { name: string; bytes: Uint8Array }[]): ImportedCheckpoint {
 	const files = new Map<string, Uint8Array>();

@@ -12,6 +12,7 @@ import { saveTokenizerJson } from '$lib/core/tokenizer/tokenizerJson';
 import { weightsHash } from '../checkpoint/weightsHash';
 import { loraConfig } from '../lora/config';
 import { mergeLora } from '../lora/mergeLora';
+import { importAdapter } from '../lora/adapterFiles';
 import { LoraTrainer } from '../lora/trainer';
 
 const RECORDS = sentenceRecords(40);
@@ -186,6 +187,12 @@ describe('the training session on the CPU', () => {
 			expect(await createTrainerApi({ storage: reloaded }).resumeRun('lora', (e) => void events.push(e))).toMatchObject({ status: 'finished', step: 6 });
 			expect(events[0]).toMatchObject({ type: 'started', step: 2 });
 			expect(importCheckpoint(await createTrainerApi({ storage: reloaded }).readCheckpoint('lora')).params).toEqual(merged);
+
+			// The adapter exports in PEFT's layout and imports back onto the base as the same adapter.
+			const files = await createTrainerApi({ storage }).readAdapter('lora');
+			const { adapter } = importAdapter(files, { config: base.config, params: base.params });
+			expect(adapter.params).toEqual(Float32Array.from(trainer.adapter.params));
+			await expect(createTrainerApi({ storage }).readAdapter('base')).rejects.toThrow(/not trained as a LoRA adapter/);
 		});
 
 		it('refuses a base without weights or an unknown method', async () => {

@@ -20,6 +20,7 @@ import { saveTokenizerJson } from '$lib/core/tokenizer/tokenizerJson';
 import { loraConfig, type LoraConfig } from '../lora/config';
 import { createLoraAdapter } from '../lora/lora';
 import { mergeLora } from '../lora/mergeLora';
+import { exportAdapter } from '../lora/adapterFiles';
 import { LoraTrainer } from '../lora/trainer';
 import { createRun, importRun, listRunManifests, loadRun, readCheckpointFiles, readManifest, readSpec, saveCheckpoint, updateManifest } from './runStore';
 import type { BackendPreference, RunManifest, RunSpec, StoredRun, TrainingMethod } from './runStore';
@@ -129,6 +130,9 @@ export type TrainerApi = {
 	importModel(files: readonly { name: string; bytes: Uint8Array }[]): Promise<RunSummary>;
 	/** The files of a run's latest checkpoint (exportCheckpoint's names), e.g. to download or register the model. */
 	readCheckpoint(runId: string): Promise<Map<string, Uint8Array>>;
+	/** A LoRA run's adapter at its latest checkpoint, in PEFT's layout (adapter_model.safetensors, adapter_config.json,
+	 * which names the base by its config and weights hash); throws for a run that is not a LoRA fine-tune. */
+	readAdapter(runId: string): Promise<Map<string, Uint8Array>>;
 	/** Deletes a stored run with all its files (not the one training). */
 	deleteRun(runId: string): Promise<void>;
 };
@@ -423,6 +427,16 @@ export function createTrainerApi({ storage = opfsRunStorage(), requestDevice = r
 			const manifest = await readManifest(storage, runId);
 			if (!manifest) throw new TrainingRunError('There is no training run under this id.', { details: runId });
 			return readCheckpointFiles(storage, manifest);
+		},
+
+		async readAdapter(runId) {
+			const stored = await loadRun(storage, runId);
+			const method = stored.spec.method;
+			if (method?.kind !== 'lora') throw new TrainingRunError('This model was not trained as a LoRA adapter.', { details: runId, hint: 'Export the whole model instead.' });
+			if (!stored.adapter) throw new TrainingRunError('This LoRA run has no checkpoint yet.', { details: runId });
+			const adapter = createLoraAdapter(stored.spec.model, method.lora, { seed: stored.adapter.seed });
+			adapter.params.set(stored.adapter.params);
+			return exportAdapter(adapter, stored.base!);
 		},
 
 		async deleteRun(runId) {
