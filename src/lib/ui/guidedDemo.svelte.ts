@@ -7,7 +7,7 @@ import { readContract } from 'viem/actions';
 import { GUIDED_DEMO_LEXNAME, demoDatanetId } from '../demo/wordnet';
 import { attributionLedgerAbi } from '../chain/abi';
 import { getSetting, setSetting } from '../store/accounts';
-import { getStats, listDatanets } from '../store/datanets';
+import { listDatanets } from '../store/datanets';
 import { listReceipts } from '../store/receipts';
 import type { Datanet, ReceiptRow } from '../store/schema';
 import { app, Comlink } from './app.svelte';
@@ -112,31 +112,18 @@ class GuidedDemo {
 		}
 	}
 
-	/** Starts training `tiny` on the demo Datanet in the trainer worker; the run is followed by modelFactory. */
+	/** Starts training `tiny` on the demo Datanet in the trainer worker; the run is followed by modelFactory, which
+	 * also says why when it cannot start. */
 	async train(): Promise<void> {
 		const datanet = this.datanet;
 		if (!datanet) return app.fail(new Error('Load the demo Datanets first: the model trains on “WordNet: Weather verbs”.'));
 		await modelFactory.refresh();
-		const approved = (await getStats(await app.db(), datanet.id)).byStatus.approved;
 		const steps = Math.max(1, Math.floor(this.trainingSteps) || GUIDED_TRAINING_STEPS);
 		modelFactory.form = { ...DEFAULT_TRAIN_FORM, backend: modelFactory.form.backend, datanetIds: [datanet.id], preset: 'tiny', steps, checkpointEvery: Math.max(1, Math.ceil(steps / 8)) };
-		if (approved === 0) return app.fail(new Error(`“${datanet.name}” has no approved records yet: a model trains only on approved records.`));
-		const started = modelFactory.start();
-		// The run id arrives with the worker's first event.
-		const poll = setInterval(() => {
-			const live = modelFactory.live;
-			if (live && live.runId !== this.runId && live.status === 'training') {
-				this.runId = live.runId;
-				void this.#save();
-			}
-		}, 100);
-		try {
-			await started;
-		} finally {
-			clearInterval(poll);
-			if (modelFactory.live) this.runId = modelFactory.live.runId;
-			await this.#save();
-		}
+		await modelFactory.start((runId) => {
+			this.runId = runId;
+			void this.#save();
+		});
 	}
 
 	/** The demo run as the run store lists it. */

@@ -100,7 +100,7 @@ class ModelFactory {
 	/** Tokens per second runs measured in this browser, by "preset:backend". */
 	speeds = $state.raw<Record<string, number>>({});
 	/** About how many tokens the chosen Datanet makes with the chosen preset's tokenizer. */
-	dataTokens = $derived(this.data && this.data.key === dataKey(this.form.datanetIds) ? estimateTokens(this.data.chars, this.data.records, (this.baseRun()?.model ?? gptConfig(this.form.preset)).vocabSize) : null);
+	dataTokens = $derived(this.data && this.data.key === this.#dataKey(this.form.datanetIds) ? estimateTokens(this.data.chars, this.data.records, (this.baseRun()?.model ?? gptConfig(this.form.preset)).vocabSize) : null);
 	/** What the form's run reads and about how long it takes on the chosen device. */
 	estimate = $derived.by<TrainingEstimate | null>(() => {
 		const f = this.form;
@@ -147,7 +147,6 @@ class ModelFactory {
 			if (first) this.form.datanetIds = [first.datanet.id];
 		}
 		this.speeds = await getSetting<Record<string, number>>(db, 'trainingSpeed', {});
-		this.data = null; // records may have come or gone: the form measures the chosen Datanet again
 		this.runs = await this.worker().listRuns();
 		if (!this.#resumeTried && !this.live) {
 			this.#resumeTried = true;
@@ -156,9 +155,10 @@ class ModelFactory {
 		}
 	}
 
-	/** Reads how much approved text the Datanets have (for the token estimate); once per choice and revision. */
+	/** Reads how much approved text the Datanets have (for the token estimate); again only when the choice changes or
+	 * one of them does (its approved count or settings). */
 	async measure(datanetIds: readonly Hex[]): Promise<void> {
-		const key = dataKey(datanetIds);
+		const key = this.#dataKey(datanetIds);
 		if (datanetIds.length === 0 || this.data?.key === key) return;
 		let chars = 0;
 		let records = 0;
@@ -172,11 +172,11 @@ class ModelFactory {
 				}
 			});
 		}
-		if (dataKey(this.form.datanetIds) === key) this.data = { key, chars, records };
+		if (this.#dataKey(this.form.datanetIds) === key) this.data = { key, chars, records };
 	}
 
-	/** Starts a run from the form. */
-	async start(): Promise<void> {
+	/** Starts a run from the form; `onStarted` hears the new run's id as soon as the worker has made it. */
+	async start(onStarted?: (runId: string) => void): Promise<void> {
 		const f = this.form;
 		const chosen = (this.datanets ?? []).filter((d) => f.datanetIds.includes(d.datanet.id));
 		if (this.live?.status === 'training') return;
@@ -200,7 +200,7 @@ class ModelFactory {
 			backend: f.backend === 'cpu' ? 'cpu' : 'webgpu'
 		};
 		this.#startedPreset = base ? null : f.preset;
-		await this.#follow((onEvent) => this.worker().start(params, onEvent));
+		await this.#follow((onEvent) => this.worker().start(params, onEvent), onStarted);
 	}
 
 	/** Continues a stored run from its latest checkpoint. */
@@ -251,9 +251,14 @@ class ModelFactory {
 	}
 
 	// Runs a start or resume, folding its events into `live`, then refreshes the run list.
-	async #follow(run: (onEvent: (event: TrainingEvent) => void) => Promise<TrainingResult>): Promise<void> {
+	async #follow(run: (onEvent: (event: TrainingEvent) => void) => Promise<TrainingResult>, onStarted?: (runId: string) => void): Promise<void> {
 		try {
-			const result = await run(Comlink.proxy((event: TrainingEvent) => this.#apply(event)));
+			const result = await run(
+				Comlink.proxy((event: TrainingEvent) => {
+					this.#apply(event);
+					if (event.type === 'started') onStarted?.(event.runId);
+				})
+			);
 			if (this.live) {
 				this.live.status = result.status;
 				const preset = this.#startedPreset;
@@ -270,6 +275,15 @@ class ModelFactory {
 		} finally {
 			this.runs = await this.worker().listRuns().catch(() => this.runs);
 		}
+	}
+
+	// Which Datanets, as they are now, a measurement is of: each id with its settings' time and approved count.
+	#dataKey(ids: readonly string[]): string {
+		const version = (id: string) => {
+			const d = this.datanets?.find((x) => x.datanet.id === id);
+			return d ? `${id}@${d.datanet.updatedAt}:${d.approved}` : id;
+		};
+		return ids.map(version).sort().join(',');
 	}
 
 	async #rememberSpeed(key: string, tokensPerSecond: number): Promise<void> {
@@ -323,11 +337,6 @@ class ModelFactory {
 				break;
 		}
 	}
-}
-
-// Which Datanets a measurement is of, in a fixed order.
-function dataKey(ids: readonly string[]): string {
-	return [...ids].sort().join(',');
 }
 
 /** The device's memory in GiB as the browser reports it (Chromium only), else undefined. */

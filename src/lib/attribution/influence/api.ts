@@ -96,7 +96,7 @@ export function createInfluenceApi({ runs = opfsRunStorage(), indexes = opfsRunS
 				hint: 'Influence attribution needs a model trained here; span attribution (the Attribution page) works for any model.'
 			});
 		}
-		const run = await loadRun(runs, runId);
+		const run = await loadRun(runs, runId, { base: false }); // the checkpoints hold the weights to attribute
 		if (!run.checkpoint) throw new InfluenceIndexError('This model has no checkpoint yet.', { details: runId, hint: 'Train it for at least one checkpoint first.' });
 		const asCheckpoint = ({ config, params }: { config: GPTConfig; params: Float32Array }, step: number): InfluenceCheckpoint => {
 			const model = createGPT(config);

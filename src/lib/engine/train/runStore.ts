@@ -197,8 +197,10 @@ export async function readManifest(storage: RunStorage, runId: string): Promise<
 	return manifest;
 }
 
-/** Reads everything needed to continue a run: spec, tokenizer, token streams and the latest checkpoint. */
-export async function loadRun(storage: RunStorage, runId: string): Promise<StoredRun> {
+/** Reads everything needed to continue a run: spec, tokenizer, token streams and the latest checkpoint, and a
+ * fine-tune's base weights where training needs them (a LoRA run's always; a full fine-tune's before its first
+ * checkpoint). `base: false` skips them, for readers that only use the checkpoints. */
+export async function loadRun(storage: RunStorage, runId: string, { base: withBase = true }: { base?: boolean } = {}): Promise<StoredRun> {
 	const manifest = await readManifest(storage, runId);
 	if (!manifest) throw new TrainingRunError('There is no training run under this id.', { details: runId, hint: 'List the runs to see which can be resumed.' });
 	const spec = await readSpec(storage, runId);
@@ -228,7 +230,9 @@ export async function loadRun(storage: RunStorage, runId: string): Promise<Store
 			throw new TrainingRunError('The training run\'s latest checkpoint does not match its manifest.', { details: `${runId}/${manifest.checkpoint}` });
 		}
 	}
-	const base = (spec.method?.kind ?? 'scratch') === 'scratch' ? undefined : await readBase(storage, spec);
+	const kind = spec.method?.kind ?? 'scratch';
+	const needsBase = withBase && (kind === 'lora' || (kind === 'full' && checkpoint === null));
+	const base = needsBase ? await readBase(storage, spec) : undefined;
 	return { spec, manifest, tokenizer, data, checkpoint, ...(base && { base }), ...(adapter && { adapter }) };
 }
 
