@@ -8,7 +8,9 @@
 //
 // EVAL_CACHE=<dir> keeps the trained parameters there (keyed by the data and training config), so trying another
 // attribution setting skips the training; EVAL_CONFIG='{"checkpoints":2}' overrides fields of the config (and then
-// the results file is not written); EVAL_VARIANTS='[...]' replaces the influence settings measured beside the default.
+// the results file is not written); EVAL_VARIANTS='[...]' replaces the influence settings measured beside the default;
+// EVAL_REFERENCE=1 also scores with the exact references of eval/reference.ts (full per-example gradients, plain and
+// under EK-FAC: what the index's projection and preconditioner stand in for; about 5 minutes per checkpoint).
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -139,6 +141,22 @@ async function main() {
 			variants.push({ ...v, checkpoints: used.length, lds: m.lds.influence, lds_by_query_kind: Object.fromEntries(Object.entries(m.ldsByKind).map(([kind, x]) => [kind, x.influence])), planted_top1: m.plantedTop1.influence });
 			console.log(`  variant ${JSON.stringify(v)}: LDS ${m.lds.influence.toFixed(3)}, planted top-1 ${m.plantedTop1.influence.toFixed(3)}`);
 		}
+		// The exact references, when asked (EVAL_REFERENCE=1): the same layers' full gradients, plain and under EK-FAC.
+		let reference = null;
+		if (process.env.EVAL_REFERENCE) {
+			console.log(`Exact references over ${checkpoints.length} checkpoints (full per-example gradients, EK-FAC)...`);
+			const tRef = Date.now();
+			const ref = h.referenceMethodScores(checkpoints, data, queries, config, (/** @type {number} */ done, /** @type {number} */ total) => console.log(`  checkpoint ${done} of ${total}`));
+			const refLds = h.methodLds(ref, queries, masks, losses);
+			const refLds1 = h.methodLds(ref, queries, masks, lossesOf(perSeed.slice(0, 1)));
+			reference = {
+				lds_identity_exact: refLds.identity,
+				lds_ekfac_exact: refLds.ekfac,
+				lds_one_seed: refLds1,
+				planted_top1: h.methodPlantedTop1(ref, data, queries),
+				seconds: (Date.now() - tRef) / 1000
+			};
+		}
 		if (!process.env.EVAL_CACHE) rmSync(dir, { recursive: true, force: true });
 		const ldsQueries = queries.filter((q) => q.kind !== 'planted').length;
 		result = {
@@ -151,6 +169,7 @@ async function main() {
 			lds_one_seed: metrics1.lds,
 			lds_by_query_kind: metrics.ldsByKind,
 			variants,
+			...(reference ? { reference } : {}),
 			planted_top1: metrics.plantedTop1.influence,
 			planted_top1_by_method: metrics.plantedTop1,
 			planted_share_top1: metrics.plantedShareTop1,
@@ -167,7 +186,8 @@ async function main() {
 			base_seconds: baseSeconds,
 			train_seconds: trainSeconds,
 			score_seconds: scoreSeconds,
-			total_seconds: (Date.now() - t0) / 1000,
+			// The evaluation's own time; the optional reference's is reference.seconds.
+			total_seconds: (Date.now() - t0) / 1000 - (reference?.seconds ?? 0),
 			machine: `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}`,
 			measured_at: new Date().toISOString().slice(0, 10)
 		};
@@ -179,6 +199,10 @@ async function main() {
 	for (const m of ['influence', 'identity', 'cosine', 'bm25', 'random']) {
 		const name = m === 'influence' ? `influence (${r.config.checkpoints} checkpoints, ${r.config.preconditioner.kind} Fisher of ${r.config.fisher.labels} labels, damping ${r.config.preconditioner.dampingRatio})` : m;
 		console.log(`| ${name} | ${f(r[m === 'influence' ? 'lds' : `lds_${m}`])} | ${f(r.lds_one_seed[m])} | ${f(r.planted_top1_by_method[m])} |`);
+	}
+	if (r.reference) {
+		console.log(`| exact gradient dot product (no projection) | ${f(r.reference.lds_identity_exact)} | ${f(r.reference.lds_one_seed.identity)} | ${f(r.reference.planted_top1.identity)} |`);
+		console.log(`| EK-FAC, exact (no projection, damping ${r.config.preconditioner.dampingRatio}) | ${f(r.reference.lds_ekfac_exact)} | ${f(r.reference.lds_one_seed.ekfac)} | ${f(r.reference.planted_top1.ekfac)} |`);
 	}
 	console.log(`\nLDS by query kind: ${JSON.stringify(r.lds_by_query_kind, (_, v) => (typeof v === 'number' ? Number(v.toFixed(3)) : v))}`);
 	console.log(`Planted: record ranks first ${f(r.planted_top1)}, its contributor has the largest share ${f(r.planted_share_top1)}; the model reproduces ${f(r.planted_learned)} of the facts.`);

@@ -68,7 +68,8 @@ export function influenceMethodLabel({ method, backend }: Pick<QueryInfluenceApi
 		pre.kind === 'identity' ? 'no preconditioner (plain gradient dot products)' : `${pre.kind === 'layer' ? 'layer-wise' : 'full'} damped Fisher (${labels}; ${damping})`;
 	const checkpoints = method.checkpoints === 1 ? 'the final weights' : `summed over ${method.checkpoints} checkpoints of the training run`;
 	const scorer = backend === 'webgpu' ? 'scored on the GPU (WebGPU)' : 'scored on the CPU';
-	return `Influence: projected gradients (k = ${count(method.k)}) ${checkpoints}, ${preconditioner}, ${scorer}; shares from the top records with at least ${Math.round(method.shareFloor * 100)}% of the top score.`;
+	const of = method.gradients === 'lora' ? ' of the LoRA adapter' : '';
+	return `Influence: projected gradients${of} (k = ${count(method.k)}) ${checkpoints}, ${preconditioner}, ${scorer}; shares from the top records with at least ${Math.round(method.shareFloor * 100)}% of the top score.`;
 }
 
 class InfluenceTrace {

@@ -21,6 +21,7 @@ import { DEFAULT_FISHER, fisherGradients, influenceShares, type FisherOptions } 
 import { DEFAULT_PRECONDITIONER, fitPreconditioner, precondition, type PreconditionerOptions } from '../influence/preconditioner';
 import { lds } from './lds';
 import { plantedFacts } from './planted';
+import { referenceScores } from './reference';
 
 /** The evaluation's configuration; DEFAULT_EVAL_CONFIG is what the script runs. */
 export type EvalConfig = {
@@ -217,7 +218,7 @@ export function methodScores(checkpoints: readonly GPT[], data: EvalData, querie
 		const G = memo(model, `records ${key}`, () => projectedGradients({ model, projection, examples: records }));
 		const Gq = memo(model, `queries ${key} ${Q}`, () => projectedGradients({ model, projection, examples: queries.map((q) => q.example) }));
 		const fisherKey = `fisher ${key} ${JSON.stringify(config.fisher)}`;
-		const fisher = memo(model, fisherKey, () => fisherGradients({ model, projection, examples: records, gradients: G, fisher: config.fisher }));
+		const fisher = memo(model, fisherKey, () => fisherGradients({ checkpoint: { model }, projection, examples: records, gradients: G, fisher: config.fisher }));
 		const preconditioner = memo(model, `${fisherKey} ${JSON.stringify(config.preconditioner)}`, () => fitPreconditioner({ ...fisher, projection, options: config.preconditioner }));
 		const norms = rowNorms(G, n, k);
 		const queryNorms = rowNorms(Gq, Q, k);
@@ -259,13 +260,9 @@ export type EvalMetrics = {
 /** Computes the metrics from the scores, the subset masks and each LDS query's losses under the subset models. */
 export function evalMetrics(scores: MethodScores, data: EvalData, queries: readonly EvalQuery[], masks: readonly Uint8Array[], losses: readonly Float64Array[]): EvalMetrics {
 	const methods = Object.keys(scores) as (keyof MethodScores)[];
-	const ldsOf = (filter: (q: EvalQuery) => boolean) => {
-		const idx = queries.map((q, i) => (filter(q) ? i : -1)).filter((i) => i >= 0);
-		return Object.fromEntries(methods.map((m) => [m, lds({ scores: idx.map((i) => scores[m][i]), subsets: masks, losses: idx.map((i) => losses[i]) }).mean])) as Record<keyof MethodScores, number>;
-	};
+	const ldsOf = (filter: (q: EvalQuery) => boolean) => methodLds(scores, queries, masks, losses, filter);
 	const planted = queries.map((q, i) => ({ q, i })).filter(({ q }) => q.kind === 'planted');
 	const plantedIndex = (word: string) => data.train.findIndex((r) => r.planted === word);
-	const top1 = (m: keyof MethodScores) => planted.filter(({ q, i }) => argmax(scores[m][i]) === plantedIndex(q.planted!)).length / Math.max(1, planted.length);
 	const shareTop1 = planted.filter(({ q, i }) => {
 		const s = scores.influence[i];
 		const top = Array.from(s, (score, j) => ({ cid: data.train[j].cid, contributor: data.train[j].contributor, score })).sort((a, b) => b.score - a.score).slice(0, 10);
@@ -275,10 +272,38 @@ export function evalMetrics(scores: MethodScores, data: EvalData, queries: reado
 	return {
 		lds: ldsOf((q) => q.kind !== 'planted'),
 		ldsByKind: { 'held-out': ldsOf((q) => q.kind === 'held-out'), generation: ldsOf((q) => q.kind === 'generation'), planted: ldsOf((q) => q.kind === 'planted') },
-		plantedTop1: Object.fromEntries(methods.map((m) => [m, top1(m)])) as Record<keyof MethodScores, number>,
+		plantedTop1: methodPlantedTop1(scores, data, queries),
 		plantedShareTop1: shareTop1,
 		plantedLearned: planted.filter(({ q }) => q.generated?.startsWith(q.text)).length / Math.max(1, planted.length)
 	};
+}
+
+/** Each method's LDS over the queries the filter keeps (default: the LDS queries, held-out and generations). */
+export function methodLds<M extends string>(scores: Record<M, Float64Array[]>, queries: readonly EvalQuery[], masks: readonly Uint8Array[], losses: readonly Float64Array[], filter: (q: EvalQuery) => boolean = (q) => q.kind !== 'planted'): Record<M, number> {
+	const idx = queries.map((q, i) => (filter(q) ? i : -1)).filter((i) => i >= 0);
+	const methods = Object.keys(scores) as M[];
+	return Object.fromEntries(methods.map((m) => [m, lds({ scores: idx.map((i) => scores[m][i]), subsets: masks, losses: idx.map((i) => losses[i]) }).mean])) as Record<M, number>;
+}
+
+/** Per method, the share of planted words whose planted record scores highest. */
+export function methodPlantedTop1<M extends string>(scores: Record<M, Float64Array[]>, data: EvalData, queries: readonly EvalQuery[]): Record<M, number> {
+	const planted = queries.map((q, i) => ({ q, i })).filter(({ q }) => q.kind === 'planted');
+	const plantedIndex = (word: string) => data.train.findIndex((r) => r.planted === word);
+	const top1 = (m: M) => planted.filter(({ q, i }) => argmax(scores[m][i]) === plantedIndex(q.planted!)).length / Math.max(1, planted.length);
+	return Object.fromEntries((Object.keys(scores) as M[]).map((m) => [m, top1(m)])) as Record<M, number>;
+}
+
+/** The exact references of eval/reference.ts on the same checkpoints and queries: the full gradients' dot products
+ * and EK-FAC influence, with the index's Fisher seed and damping ratio. */
+export function referenceMethodScores(checkpoints: readonly GPT[], data: EvalData, queries: readonly EvalQuery[], config: EvalConfig, onProgress?: (done: number, total: number) => void): { identity: Float64Array[]; ekfac: Float64Array[] } {
+	return referenceScores({
+		checkpoints,
+		records: data.train.map((r) => ({ tokens: r.tokens })),
+		queries: queries.map((q) => q.example),
+		sampleSeed: config.fisher.seed,
+		dampingRatio: config.preconditioner.dampingRatio,
+		onProgress
+	});
 }
 
 function greedy(model: GPT, prompt: number[], maxNewTokens: number, endOfText: number): number[] {

@@ -52,7 +52,7 @@ async function trainedRun() {
 		Comlink.proxy((e: TrainingEvent) => void events.push(e))
 	);
 	expect(result).toMatchObject({ status: 'finished', step: 60 });
-	return { runId, dbName };
+	return { runId, dbName, datanetId: id, trainer };
 }
 
 describe('the influence API in the attribution worker', () => {
@@ -111,5 +111,26 @@ describe('the influence API in the attribution worker', () => {
 		await expect(third.queryInfluence({ runId, prompt: 'zorblat:', answer: ' a blue fish' })).rejects.toThrow(/another version/);
 		expect(await third.buildInfluenceIndex({ runId, dbName })).toEqual({ ...summary, createdAt: expect.any(Number) });
 		expect((await third.queryInfluence({ runId, prompt: 'zorblat:', answer: ' a blue fish of lake Qwerty', topK: 5 })).top).toEqual(result.top);
+	}, 180_000);
+
+	test('attributes a LoRA fine-tune through its adapter\'s gradients at each of its checkpoints', async () => {
+		const { runId: baseId, dbName, datanetId, trainer } = await trainedRun();
+		const runId = crypto.randomUUID();
+		runIds.push(runId);
+		const result = await trainer.start(
+			{ runId, datanetIds: [datanetId], dbName, model: { preset: 'tiny', overrides: { blockSize: 32 } }, train: { steps: 40, batchSize: 4, lr: 5e-3, warmupSteps: 5, evalEvery: 40, evalBatches: 1, seed: 2, validationFraction: 0 }, checkpointEvery: 10, backend: 'cpu', base: { runId: baseId, method: 'lora', lora: { rank: 4 } } },
+			Comlink.proxy(() => {})
+		);
+		expect(result).toMatchObject({ status: 'finished', step: 40 });
+		const api = spawn<InfluenceApi>('attribution');
+		const summary = await api.buildInfluenceIndex({ runId, dbName });
+		// Snapshots at 10, 20 and 30 and the final weights; each part is the adapter's projected A and B, far fewer
+		// values than the weights' 2,304.
+		expect(summary).toMatchObject({ runId, records: 41, gradients: 'lora', checkpoints: [{ step: 10 }, { step: 20 }, { step: 30 }, { step: 40 }] });
+		expect(summary.k % 4).toBe(0);
+		expect(summary.k / 4).toBeLessThan(2304);
+		const answer = await api.queryInfluence({ runId, prompt: 'zorblat:', answer: ' a blue fish of lake Qwerty', topK: 5 });
+		expect(answer.top[0]).toMatchObject({ cid: recordCidString(canonicalRecord('text', { text: PLANTED }).bytes), contributor: CAROL });
+		expect(answer.method).toMatchObject({ gradients: 'lora', k: summary.k, checkpoints: 4, weightsHash: summary.weightsHash });
 	}, 180_000);
 });

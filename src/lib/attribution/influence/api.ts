@@ -1,6 +1,6 @@
 // The influence half of the attribution worker's API: build a trained model's influence index from its training run
 // (the run's own token streams, its snapshots and latest checkpoint, so the index covers exactly the records the model trained on,
-// with their contributors read from IndexedDB), keep it in OPFS keyed by the weights hash, and answer queries.
+// with their contributors read from IndexedDB; a LoRA run's gradients are its adapter's), keep it in OPFS keyed by the weights hash, and answer queries.
 // Scoring runs on WebGPU when the worker gets a hardware adapter and on the CPU otherwise (a software adapter is
 // slower than the CPU path, measured in bench/results/influence.json); both compute the same dot products.
 import { recordText } from '$lib/core/record';
@@ -9,7 +9,9 @@ import { opfsRunStorage, type RunStorage } from '$lib/engine/checkpoint/opfs';
 import { weightsHash } from '$lib/engine/checkpoint/weightsHash';
 import type { GPTConfig } from '$lib/engine/config';
 import { createGPT, type GPT } from '$lib/engine/cpu/gpt';
+import { attachLora, createLoraAdapter } from '$lib/engine/lora/lora';
 import { loadRun, loadSnapshots, readManifest, readSpec, type StoredRun } from '$lib/engine/train/runStore';
+import type { TrainerState } from '$lib/engine/train/trainer';
 import { requestGPU, type GPUContext } from '$lib/engine/webgpu/device';
 import { openLedgerDb } from '$lib/store/db';
 import { forEachChunk } from '$lib/store/records';
@@ -29,7 +31,7 @@ import { WebGPUScorer } from './webgpu/score';
 export type InfluenceIndexProgress = { phase: 'read' | 'gradients' | 'save' | 'done'; done: number; total: number };
 
 /** What the page shows of an index. */
-export type InfluenceIndexSummary = Pick<InfluenceIndexMeta, 'weightsHash' | 'checkpoints' | 'records' | 'k' | 'projection' | 'preconditioner' | 'fisher' | 'createdAt'> & {
+export type InfluenceIndexSummary = Pick<InfluenceIndexMeta, 'weightsHash' | 'checkpoints' | 'records' | 'k' | 'gradients' | 'projection' | 'preconditioner' | 'fisher' | 'createdAt'> & {
 	runId: string;
 	/** Records whose contributor this browser does not know (removed since training); they get no share. */
 	unknownContributors: number;
@@ -90,21 +92,34 @@ export function createInfluenceApi({ runs = opfsRunStorage(), indexes = opfsRunS
 		const manifest = await readManifest(runs, runId);
 		if (!manifest) throw new InfluenceIndexError('There is no trained model under this id.', { details: runId });
 		if (current?.runId === runId && current.checkpoint === manifest.checkpoint) return current;
-		if ((await readSpec(runs, runId)).origin === 'imported') {
+		const spec = await readSpec(runs, runId);
+		if (spec.origin === 'imported') {
 			throw new InfluenceIndexError('An imported model has no training records to attribute to.', {
 				details: runId,
 				hint: 'Influence attribution needs a model trained here; span attribution (the Attribution page) works for any model.'
 			});
 		}
-		const run = await loadRun(runs, runId, { base: false }); // the checkpoints hold the weights to attribute
+		// A LoRA run is attributed through its adapter: each checkpoint is then the frozen base (read from the run) with
+		// that checkpoint's adapter attached. Otherwise the checkpoints hold the weights to attribute.
+		const lora = spec.method?.kind === 'lora' ? spec.method.lora : null;
+		const run = await loadRun(runs, runId, { base: lora !== null });
 		if (!run.checkpoint) throw new InfluenceIndexError('This model has no checkpoint yet.', { details: runId, hint: 'Train it for at least one checkpoint first.' });
-		const asCheckpoint = ({ config, params }: { config: GPTConfig; params: Float32Array }, step: number): InfluenceCheckpoint => {
+		const asCheckpoint = ({ config, params }: { config: GPTConfig; params: Float32Array }, step: number, adapterState?: TrainerState): InfluenceCheckpoint => {
 			const model = createGPT(config);
-			model.params.set(params);
-			return { model, step, weightsHash: weightsHash(model.params as Float32Array) };
+			const hash = weightsHash(params);
+			if (!lora) {
+				model.params.set(params);
+				return { model, step, weightsHash: hash };
+			}
+			if (!adapterState || !run.base) throw new InfluenceIndexError('A checkpoint of this LoRA model has no adapter.', { details: `${runId}, step ${step}`, hint: 'Delete the run and train it again.' });
+			model.params.set(run.base);
+			const adapter = createLoraAdapter(config, lora);
+			adapter.params.set(adapterState.params);
+			attachLora(model, adapter);
+			return { model, adapter, step, weightsHash: hash };
 		};
-		const snapshots = (await loadSnapshots(runs, run.manifest)).map(({ step, checkpoint }) => asCheckpoint(checkpoint, step));
-		const final = asCheckpoint(run.checkpoint, run.manifest.step);
+		const snapshots = (await loadSnapshots(runs, run.manifest)).map(({ step, checkpoint, adapter }) => asCheckpoint(checkpoint, step, adapter));
+		const final = asCheckpoint(run.checkpoint, run.manifest.step, run.adapter);
 		current = { runId, checkpoint: manifest.checkpoint, run, model: final.model, hash: final.weightsHash, checkpoints: [...snapshots, final] };
 		return current;
 	}
@@ -256,6 +271,6 @@ async function sourcesOf(datanetIds: readonly string[], wanted: ReadonlySet<stri
 }
 
 function summaryOf(runId: string, index: InfluenceIndex): InfluenceIndexSummary {
-	const { weightsHash, checkpoints, records, k, projection, preconditioner, fisher, createdAt } = index.meta;
-	return { runId, weightsHash, checkpoints, records, k, projection, preconditioner, fisher, createdAt, unknownContributors: index.records.filter((r) => r.contributor === '').length };
+	const { weightsHash, checkpoints, records, k, gradients, projection, preconditioner, fisher, createdAt } = index.meta;
+	return { runId, weightsHash, checkpoints, records, k, gradients, projection, preconditioner, fisher, createdAt, unknownContributors: index.records.filter((r) => r.contributor === '').length };
 }

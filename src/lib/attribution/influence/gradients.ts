@@ -77,7 +77,7 @@ function accumulateBatch(model: GPT, projection: Projection, examples: readonly 
 	gptForward(model, inputs, targets, B, T);
 	if (sampleSeed !== undefined) sampleTargets(model.batch!.targets, model.batch!.acts.probs, batch, T, V, sampleSeed);
 	gptBackward(model, { frozen: true });
-	const { acts, gradActs: d } = model.batch!;
+	const d = model.batch!.gradActs;
 	const rowExample = batch.map((r) => r.example);
 	const alloc = (n: number): Floats => (model.precision === 'f64' ? new Float64Array(n) : new Float32Array(n));
 	const layers = projection.layers;
@@ -90,17 +90,9 @@ function accumulateBatch(model: GPT, projection: Projection, examples: readonly 
 		side(scratchOut, dout, layer.outFeatures, layer.pOut);
 		addOuterProducts(out, projection.k, layer.offset, scratchOut, layer.kOut, scratchIn, layer.kIn, rowExample, T, count);
 	};
-	for (let l = 0; l < L; l++) {
-		const a = acts.layers[l];
-		const da = d.layers[l];
-		addLayer(4 * l, a.ln1, da.qkv);
-		addLayer(4 * l + 1, a.atty, da.attproj);
-		addLayer(4 * l + 2, a.ln2, da.fch);
-		addLayer(4 * l + 3, a.fchGelu, da.fcproj);
-	}
-	// The token table: the head's outer products, then the embedding's (its output side is a column of P_out).
+	linearSides(model).forEach(([inp, dout], index) => addLayer(index, inp, dout));
+	// The token table: the head's outer products (above), then the embedding's (its output side is a column of P_out).
 	const wte = 4 * L;
-	addLayer(wte, acts.lnf, d.logits);
 	const layer = layers[wte];
 	side(scratchIn, d.encoded, C, layer.pIn);
 	for (let bt = 0; bt < B * T; bt++) {
@@ -110,9 +102,24 @@ function accumulateBatch(model: GPT, projection: Projection, examples: readonly 
 	addOuterProducts(out, projection.k, layer.offset, scratchOut, layer.kOut, scratchIn, layer.kIn, rowExample, T, count);
 }
 
-// Replaces each counted target by a draw from the forward's probabilities at that position; the backward then takes
-// the gradient of the drawn token's loss.
-function sampleTargets(targets: Int32Array, probs: Floats, batch: readonly Row[], T: number, V: number, seed: number): void {
+/** After a frozen backward: each projected layer's input and output gradient, (B,T,in) and (B,T,out), in
+ * gptProjection's order. The token table's pair is its head (lnf, dlogits); its embedding side (the input tokens and
+ * d.encoded) is the caller's. */
+export function linearSides(model: GPT): [Floats, Floats][] {
+	const { acts, gradActs: d } = model.batch!;
+	const sides: [Floats, Floats][] = [];
+	for (let l = 0; l < model.config.nLayer; l++) {
+		const a = acts.layers[l];
+		const da = d.layers[l];
+		sides.push([a.ln1, da.qkv], [a.atty, da.attproj], [a.ln2, da.fch], [a.fchGelu, da.fcproj]);
+	}
+	sides.push([acts.lnf, d.logits]);
+	return sides;
+}
+
+/** Replaces each counted target by a draw from the forward's probabilities at that position (seeded by seed, the row's
+ * example and start); the backward then takes the gradient of the drawn token's loss. */
+export function sampleTargets(targets: Int32Array, probs: Floats, batch: readonly Row[], T: number, V: number, seed: number): void {
 	batch.forEach((row, b) => {
 		const rng = createRng(mixSeed(mixSeed(seed, row.example), row.start));
 		for (let t = 0; t < T; t++) {

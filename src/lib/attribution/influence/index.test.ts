@@ -1,7 +1,7 @@
 // The influence index in Node: built from two checkpoints of a small model trained on sentences plus one planted fact,
 // its f16 scores against the float32 dot products summed over them, the Fisher's labels and sample, independence of
-// the batch size, the planted record first with its contributor's
-// share largest, the share rule, and the OPFS layout through an in-memory storage (round trip, interrupted write,
+// the batch size, the planted record first with its contributor's share largest (and through a LoRA fine-tune's
+// adapter), the share rule, and the OPFS layout through an in-memory storage (round trip, interrupted write,
 // damage, another version).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { recordCidString } from '$lib/core/cid';
@@ -12,7 +12,13 @@ import { gptConfig } from '$lib/engine/config';
 import { createGPT } from '$lib/engine/cpu/gpt';
 import { memoryStorage, sentence } from '$lib/engine/train/test-fixtures';
 import { Trainer, trainConfig } from '$lib/engine/train/trainer';
+import { float16ToFloat32 } from '$lib/engine/checkpoint/float16';
+import { loraConfig } from '$lib/engine/lora/config';
+import { attachLora, createLoraAdapter } from '$lib/engine/lora/lora';
+import { mergeLora } from '$lib/engine/lora/mergeLora';
+import { LoraTrainer } from '$lib/engine/lora/trainer';
 import { gptProjection, projectedGradients } from './gradients';
+import { loraProjectedGradients, loraProjection } from './loraGradients';
 import { buildInfluenceIndex, influenceShares, queryInfluence, type InfluenceCheckpoint, type InfluenceIndex } from './index';
 import { precondition } from './preconditioner';
 import { loadInfluenceIndex, saveInfluenceIndex } from './store';
@@ -106,6 +112,48 @@ describe('buildInfluenceIndex and queryInfluence', () => {
 		expect(result.shares[0].contributor).toBe(contributor(texts.length - 1));
 		expect(result.shares.reduce((s, x) => s + x.bps, 0)).toBe(10_000);
 		expect(result.method).toMatchObject({ name: 'influence', topK: 10, shareFloor: 0.5, weightsHash: hash });
+	});
+
+	it('through a LoRA model\'s adapter: its A and B gradients at each checkpoint, the planted record first', async () => {
+		// A base trained on the sentences alone, then a rank-4 adapter fine-tuned on all of them and the planted fact.
+		const config = checkpoints[0].model.config;
+		const sentences = Int32Array.from([eot, ...examples.slice(0, -1).flatMap((e) => Array.from(e.tokens.subarray(1)))]);
+		const stream = Int32Array.from([eot, ...examples.flatMap((e) => Array.from(e.tokens.subarray(1)))]);
+		const none = { tokens: new Int32Array(0) };
+		const base = new Trainer(config, { train: { tokens: sentences }, validation: none }, trainConfig({ steps: 40, batchSize: 4, lr: 1e-2, warmupSteps: 5, seed: 3 }));
+		for (let s = 0; s < 40; s++) base.trainStep();
+		const lora = loraConfig({ rank: 4, alpha: 8 });
+		const trainer = new LoraTrainer({ config, params: base.model.params }, { train: { tokens: stream }, validation: none }, trainConfig({ steps: 60, batchSize: 4, lr: 1e-2, warmupSteps: 5, seed: 4 }), lora);
+		const loraCheckpoints: InfluenceCheckpoint[] = [];
+		for (let s = 1; s <= 60; s++) {
+			trainer.trainStep();
+			if (s % 30 === 0) {
+				const model = createGPT(config);
+				model.params.set(base.model.params);
+				const adapter = createLoraAdapter(config, lora);
+				adapter.params.set(trainer.adapter.params);
+				attachLora(model, adapter);
+				loraCheckpoints.push({ model, adapter, step: s, weightsHash: weightsHash(mergeLora(base.model.params as Float32Array, adapter)) });
+			}
+		}
+		const loraIndex = buildInfluenceIndex({ checkpoints: loraCheckpoints, examples });
+		const k = loraProjection(loraCheckpoints[0].adapter!).k;
+		expect(loraIndex.meta).toMatchObject({ gradients: 'lora', k: 2 * k, checkpoints: [{ step: 30 }, { step: 60 }] });
+		expect(index.meta.gradients).toBe('weights');
+		// The stored rows are the adapter's projected gradients (f16, within 1% of each checkpoint part's largest value).
+		const exact = loraProjectedGradients({ model: loraCheckpoints[1].model, adapter: loraCheckpoints[1].adapter!, projection: loraProjection(loraCheckpoints[1].adapter!), examples: examples.map((e) => ({ tokens: e.tokens })) });
+		const stored = float16ToFloat32(loraIndex.gradients.bits);
+		const scale = loraIndex.meta.scales[1];
+		const max = Math.max(...Array.from(exact, Math.abs));
+		for (let i = 0; i < examples.length; i++) for (let j = 0; j < k; j++) expect(Math.abs(stored[i * 2 * k + k + j] / scale - exact[i * k + j])).toBeLessThan(0.01 * max);
+		const result = await queryInfluence({ index: loraIndex, checkpoints: loraCheckpoints, example: query(), topK: 10 });
+		expect(result.top[0].cid).toBe(examples.at(-1)!.cid);
+		expect(result.method).toMatchObject({ gradients: 'lora', k: 2 * k });
+		// A weights index is not answered from adapters, nor the other way round.
+		await expect(queryInfluence({ index: loraIndex, checkpoints, example: query() })).rejects.toThrow(/other weights/);
+		const withHashes = loraCheckpoints.map((c, i) => ({ ...c, weightsHash: checkpoints[i].weightsHash }));
+		await expect(queryInfluence({ index, checkpoints: withHashes, example: query() })).rejects.toThrow(/LoRA|adapters/);
+		expect(() => buildInfluenceIndex({ checkpoints: [checkpoints[0], loraCheckpoints[1]], examples })).toThrow(/Some checkpoints have a LoRA adapter/);
 	});
 
 	it('refuses another model\'s weights and an empty build', async () => {

@@ -5,21 +5,25 @@
 // true Fisher (gradients at labels drawn from the model); keyed by the final weights' hash. A query projects its
 // answer's gradient at each checkpoint through the same seeded projection, preconditions each part, scores every
 // record (WebGPU or CPU, the same dot products), and turns the top records' positive scores into contributor shares
-// in basis points, near-duplicate records (gradient cosine >= 0.95) sharing one record's credit.
+// in basis points, near-duplicate records (gradient cosine >= 0.95) sharing one record's credit. The gradients are of
+// the weights, or, for a LoRA-trained model (checkpoints with their adapters attached), of the adapter's A and B: the
+// parameters its training moved.
 import type { GPTConfig } from '$lib/engine/config';
 import { float16ToFloat32, float32ToFloat16 } from '$lib/engine/checkpoint/float16';
 import type { Floats } from '$lib/engine/cpu/floats';
 import type { GPT } from '$lib/engine/cpu/gpt';
+import type { LoraAdapter } from '$lib/engine/lora/lora';
 import { contributorShares, type ContributorShare } from '../shares';
 import { createRng, mixSeed } from '$lib/engine/random';
 import { InfluenceConfigError, InfluenceIndexError } from './errors';
 import { DEFAULT_PROJECTION, gptProjection, projectedGradients, type InfluenceExample, type ProjectionOptions } from './gradients';
+import { loraProjectedGradients, loraProjection } from './loraGradients';
 import { DEFAULT_PRECONDITIONER, fitPreconditioner, precondition, type Preconditioner, type PreconditionerBlock, type PreconditionerOptions } from './preconditioner';
 import type { Projection } from './projection';
 import { scoreCpu, topK, type GradientMatrix, type ScoredRecord } from './score';
 
 /** The index format's version; an index of another version must be rebuilt. */
-export const INFLUENCE_INDEX_VERSION = 2;
+export const INFLUENCE_INDEX_VERSION = 3;
 
 /** Projected gradients whose cosine is at least this are near-duplicates and share one record's credit. */
 export const DUPLICATE_COSINE = 0.95;
@@ -50,6 +54,8 @@ export type InfluenceIndexMeta = {
 	/** Every checkpoint whose scores are summed, oldest first, the final weights last: its step and weights hash. */
 	checkpoints: { step: number; weightsHash: string }[];
 	model: GPTConfig;
+	/** What the gradients are of: every weight matrix, or a LoRA adapter's A and B. */
+	gradients: InfluenceGradients;
 	projection: ProjectionOptions;
 	preconditioner: PreconditionerOptions;
 	fisher: FisherOptions;
@@ -70,8 +76,32 @@ export type InfluenceIndex = {
 	preconditioner: Preconditioner;
 };
 
-/** A model's weights at one checkpoint of its training run. */
-export type InfluenceCheckpoint = { model: GPT; step: number; weightsHash: string };
+/** What a model's influence gradients are taken over. */
+export type InfluenceGradients = 'weights' | 'lora';
+
+/** A model's weights at one checkpoint of its training run; a LoRA run's is its frozen base with that checkpoint's
+ * adapter attached (attachLora), and weightsHash is then the merged weights'. */
+export type InfluenceCheckpoint = { model: GPT; adapter?: LoraAdapter; step: number; weightsHash: string };
+
+/** Whether the checkpoints' gradients are of their weights or their adapters (all alike, or an error). */
+export function checkpointGradients(checkpoints: readonly InfluenceCheckpoint[]): InfluenceGradients {
+	const lora = checkpoints.filter((c) => c.adapter !== undefined).length;
+	if (lora !== 0 && lora !== checkpoints.length) {
+		throw new InfluenceIndexError('Some checkpoints have a LoRA adapter and some do not.', { details: `${lora} of ${checkpoints.length} have one.` });
+	}
+	return lora === 0 ? 'weights' : 'lora';
+}
+
+/** A checkpoint's projection: of its adapter when it has one, else of its weights. */
+export function checkpointProjection(checkpoint: Pick<InfluenceCheckpoint, 'model' | 'adapter'>, options: ProjectionOptions): Projection {
+	return checkpoint.adapter ? loraProjection(checkpoint.adapter, options) : gptProjection(checkpoint.model.config, options);
+}
+
+/** Per-example projected gradients at a checkpoint (loraProjectedGradients when it has an adapter). */
+export function checkpointProjectedGradients(checkpoint: Pick<InfluenceCheckpoint, 'model' | 'adapter'>, parameters: { projection: Projection; examples: readonly InfluenceExample[]; batchSize?: number; onProgress?: (done: number, total: number) => void; sampleSeed?: number }): Floats {
+	const { model, adapter } = checkpoint;
+	return adapter ? loraProjectedGradients({ model, adapter, ...parameters }) : projectedGradients({ model, ...parameters });
+}
 
 /** Parameters of buildInfluenceIndex. */
 export type BuildInfluenceIndexParameters = {
@@ -96,7 +126,8 @@ export function buildInfluenceIndex({ checkpoints, examples, projection: project
 	if (checkpoints.length === 0) throw new InfluenceIndexError('An influence index needs the model\'s weights.');
 	const n = examples.length;
 	const final = checkpoints.at(-1)!;
-	const projection = gptProjection(final.model.config, projectionOptions);
+	const gradientsOf = checkpointGradients(checkpoints);
+	const projection = checkpointProjection(final, projectionOptions);
 	const k = projection.k;
 	const K = k * checkpoints.length;
 	const bits = new Uint16Array(n * K);
@@ -105,10 +136,10 @@ export function buildInfluenceIndex({ checkpoints, examples, projection: project
 	const records = examples.map(({ tokens }) => ({ tokens }));
 	const passes = n + fisherPasses(n, fisher);
 	const total = passes * checkpoints.length;
-	checkpoints.forEach(({ model }, c) => {
+	checkpoints.forEach((checkpoint, c) => {
 		const progress = (done: number) => onProgress?.(c * passes + done, total);
-		const gradients = projectedGradients({ model, projection, examples: records, batchSize, onProgress: progress });
-		const pre = modelPreconditioner({ model, projection, examples: records, gradients, options: preconditionerOptions, fisher, batchSize, onProgress: (done) => progress(n + done) });
+		const gradients = checkpointProjectedGradients(checkpoint, { projection, examples: records, batchSize, onProgress: progress });
+		const pre = modelPreconditioner({ checkpoint, projection, examples: records, gradients, options: preconditionerOptions, fisher, batchSize, onProgress: (done) => progress(n + done) });
 		for (const b of pre.blocks) blocks.push({ ...b, offset: c * k + b.offset });
 		const scale = f16Scale(gradients);
 		scales.push(scale);
@@ -124,6 +155,7 @@ export function buildInfluenceIndex({ checkpoints, examples, projection: project
 			weightsHash: final.weightsHash,
 			checkpoints: checkpoints.map(({ step, weightsHash }) => ({ step, weightsHash })),
 			model: final.model.config,
+			gradients: gradientsOf,
 			projection: projectionOptions,
 			preconditioner: preconditionerOptions,
 			fisher,
@@ -144,11 +176,11 @@ export function modelPreconditioner({ projection, options, ...rest }: FisherGrad
 	return fitPreconditioner({ gradients, n, projection, options });
 }
 
-export type FisherGradientsParameters = { model: GPT; projection: Projection; examples: readonly InfluenceExample[]; gradients: Floats; fisher: FisherOptions; batchSize?: number; onProgress?: (done: number) => void };
+export type FisherGradientsParameters = { checkpoint: Pick<InfluenceCheckpoint, 'model' | 'adapter'>; projection: Projection; examples: readonly InfluenceExample[]; gradients: Floats; fisher: FisherOptions; batchSize?: number; onProgress?: (done: number) => void };
 
 /** The gradients the Fisher is estimated from: the records' own (n, k) ones ('records' labels) or fresh ones at labels
  * drawn from the model, `draws` per record; over a seeded sample of at most maxRecords records. */
-export function fisherGradients({ model, projection, examples, gradients, fisher, batchSize, onProgress }: FisherGradientsParameters): { gradients: Floats; n: number } {
+export function fisherGradients({ checkpoint, projection, examples, gradients, fisher, batchSize, onProgress }: FisherGradientsParameters): { gradients: Floats; n: number } {
 	const chosen = fisherSample(examples.length, fisher);
 	const k = projection.k;
 	if (fisher.labels === 'records') {
@@ -160,7 +192,7 @@ export function fisherGradients({ model, projection, examples, gradients, fisher
 	const sample = chosen.map((i) => examples[i]);
 	const all = new Float32Array(fisher.draws * sample.length * k);
 	for (let d = 0; d < fisher.draws; d++) {
-		const draw = projectedGradients({ model, projection, examples: sample, batchSize, sampleSeed: mixSeed(fisher.seed, d), onProgress: (done) => onProgress?.(d * sample.length + done) });
+		const draw = checkpointProjectedGradients(checkpoint, { projection, examples: sample, batchSize, sampleSeed: mixSeed(fisher.seed, d), onProgress: (done) => onProgress?.(d * sample.length + done) });
 		all.set(draw, d * sample.length * k);
 	}
 	return { gradients: all, n: fisher.draws * sample.length };
@@ -211,7 +243,7 @@ export type QueryInfluenceReturnType = {
 	shares: ContributorShare[];
 	/** Groups of near-duplicates among the top records (CIDs). */
 	duplicateGroups: string[][];
-	method: { name: 'influence'; projection: ProjectionOptions; preconditioner: PreconditionerOptions; fisher: FisherOptions; checkpoints: number; k: number; topK: number; shareFloor: number; weightsHash: string };
+	method: { name: 'influence'; gradients: InfluenceGradients; projection: ProjectionOptions; preconditioner: PreconditionerOptions; fisher: FisherOptions; checkpoints: number; k: number; topK: number; shareFloor: number; weightsHash: string };
 };
 
 /** Scores every training record for the answer, summed over the checkpoints, and returns the top records and
@@ -225,11 +257,18 @@ export async function queryInfluence({ index, checkpoints, example, topK: k = 10
 			hint: 'Build the influence index of this model.'
 		});
 	}
-	const projection = gptProjection(checkpoints[0].model.config, meta.projection);
+	const gradientsOf = checkpointGradients(checkpoints);
+	if (gradientsOf !== meta.gradients) {
+		throw new InfluenceIndexError('This influence index was built for other weights.', {
+			details: `The index holds gradients of the model's ${meta.gradients === 'lora' ? 'LoRA adapter' : 'weights'}; the checkpoints given ${gradientsOf === 'lora' ? 'have adapters' : 'have none'}.`,
+			hint: 'Build the influence index of this model.'
+		});
+	}
+	const projection = checkpointProjection(checkpoints[0], meta.projection);
 	const part = projection.k;
 	// Each checkpoint's preconditioned gradient, divided by its part's f16 scale: the stored rows are scaled by it.
 	const gradient = new Float32Array(meta.k);
-	checkpoints.forEach(({ model }, c) => gradient.set(projectedGradients({ model, projection, examples: [example] }), c * part));
+	checkpoints.forEach((checkpoint, c) => gradient.set(checkpointProjectedGradients(checkpoint, { projection, examples: [example] }), c * part));
 	const query = precondition(index.preconditioner, gradient);
 	for (let c = 0; c < checkpoints.length; c++) for (let j = 0; j < part; j++) query[c * part + j] /= meta.scales[c];
 	const scores = scorer ? await scorer(query) : scoreCpu(index.gradients, query);
@@ -239,7 +278,7 @@ export async function queryInfluence({ index, checkpoints, example, topK: k = 10
 		top,
 		shares: influenceShares(top, duplicateGroups),
 		duplicateGroups,
-		method: { name: 'influence', projection: meta.projection, preconditioner: meta.preconditioner, fisher: meta.fisher, checkpoints: meta.checkpoints.length, k: meta.k, topK: k, shareFloor: SHARE_FLOOR, weightsHash: meta.weightsHash }
+		method: { name: 'influence', gradients: meta.gradients, projection: meta.projection, preconditioner: meta.preconditioner, fisher: meta.fisher, checkpoints: meta.checkpoints.length, k: meta.k, topK: k, shareFloor: SHARE_FLOOR, weightsHash: meta.weightsHash }
 	};
 }
 

@@ -103,6 +103,34 @@ describe('loraProjectedGradients', () => {
 		expect(adapter.grads.every((g) => g === 0.5)).toBe(true);
 	});
 
+	it('at labels drawn from the model (sampleSeed): the same for any batch size (f32, 1e-4), other than the records\' own, and zero in expectation', () => {
+		const { model, adapter } = attachedPair(ALL, 'f32');
+		const projection = loraProjection(adapter, { kIn: 4, kOut: 4, seed: 3 });
+		const k = projection.k;
+		const examples = randomExamples(6, config.blockSize + 1, config.vocabSize, 12).map((e) => ({ tokens: e.tokens }));
+		const a = loraProjectedGradients({ model, adapter, projection, examples, batchSize: 1, sampleSeed: 5 });
+		const b = loraProjectedGradients({ model, adapter, projection, examples, batchSize: 4, sampleSeed: 5 });
+		const own = loraProjectedGradients({ model, adapter, projection, examples });
+		examples.forEach((_, e) => expect(maxRelativeError(b, a, e * k, k)).toBeLessThan(1e-4));
+		expect(maxRelativeError(own, a, 0, a.length)).toBeGreaterThan(0.01);
+		// The mean over many draws of grad -log p(y), y ~ p, shrinks toward 0; the record's own gradient does not.
+		const draws = 300;
+		const G = loraProjectedGradients({ model, adapter, projection, examples: Array.from({ length: draws }, () => examples[0]), sampleSeed: 1 });
+		const mean = new Float64Array(k);
+		let norms = 0;
+		for (let d = 0; d < draws; d++) {
+			let sq = 0;
+			for (let j = 0; j < k; j++) {
+				mean[j] += G[d * k + j] / draws;
+				sq += G[d * k + j] ** 2;
+			}
+			norms += Math.sqrt(sq) / draws;
+		}
+		const norm = (x: ArrayLike<number>) => Math.sqrt(Array.from(x).reduce((s, v) => s + v * v, 0));
+		expect(norm(mean) / norms).toBeLessThan(0.15);
+		expect(norm(own.subarray(0, k)) / norms).toBeGreaterThan(0.3);
+	});
+
 	it('gives only the targeted layers for an adapter on some of them', () => {
 		const some = loraConfig({ rank: 2, alpha: 4, targets: ['qkv', 'fc'] satisfies LoraTarget[] });
 		const projection = loraProjection(createLoraAdapter(config, some), { kIn: 4, kOut: 5, seed: 7 });

@@ -2,8 +2,9 @@
 // weights: a LoRA linear's gradients are sums of outer products too, grad_B = s sum_t d_t (A x_t)^T and
 // grad_A = s sum_t (B^T d_t) x_t^T, so both are projected from the layer's input rows x_t and output-gradient rows d_t
 // after one frozen backward per batch (with the adapter attached, d_t already flows through base + LoRA). The rank-r
-// side (A x_t or B^T d_t) is usually no wider than k and stays unprojected. Examples, windows and the summed-loss
-// scale are projectedGradients'. The backward adds into adapter.grads, so they are restored before returning.
+// side (A x_t or B^T d_t) is usually no wider than k and stays unprojected. Examples, windows, the summed-loss scale
+// and labels drawn from the model (sampleSeed) are projectedGradients'. The backward adds into adapter.grads, so they
+// are restored before returning.
 // Shapes: B rows, T time, N = B*T, C_in / C_out a linear's features, r the rank, k the projected dimension.
 import type { Floats } from '$lib/engine/cpu/floats';
 import { gptBackward, gptForward, type GPT } from '$lib/engine/cpu/gpt';
@@ -11,7 +12,7 @@ import { matmulForward } from '$lib/engine/cpu/matmul';
 import { LORA_TARGETS, type LoraTarget } from '$lib/engine/lora/config';
 import { baseConfigMismatches, loraTargetShape, type LoraAdapter } from '$lib/engine/lora/lora';
 import { InfluenceInputError } from './errors';
-import { addOuterProducts, batchTokens, DEFAULT_PROJECTION, forEachBatch, maxSide, project, type InfluenceExample, type ProjectedGradientsParameters, type ProjectionOptions, type Row } from './gradients';
+import { addOuterProducts, batchTokens, DEFAULT_PROJECTION, forEachBatch, maxSide, project, sampleTargets, type InfluenceExample, type ProjectedGradientsParameters, type ProjectionOptions, type Row } from './gradients';
 import { createProjection, type LayerShape, type Projection } from './projection';
 
 /** The projection of a LoRA adapter's parameters: for each targeted layer and block, "h<l>.<target>.lora_A" and
@@ -36,12 +37,12 @@ export type LoraProjectedGradientsParameters = ProjectedGradientsParameters & { 
 
 /** Computes every example's projected gradient of the adapter's A and B matrices, (n, k) row-major in the model's
  * precision; independent of the batch size, each example's gradient that of its summed token loss. */
-export function loraProjectedGradients({ model, adapter, projection, examples, batchSize = 8, onProgress }: LoraProjectedGradientsParameters): Floats {
+export function loraProjectedGradients({ model, adapter, projection, examples, batchSize = 8, onProgress, sampleSeed }: LoraProjectedGradientsParameters): Floats {
 	checkAdapter(model, adapter, projection);
 	const out = alloc(model, examples.length * projection.k);
 	const savedGrads = adapter.grads.slice();
 	try {
-		forEachBatch({ config: model.config, examples, batchSize, onProgress }, (batch) => accumulateBatch({ model, adapter, projection, examples, batch, out }));
+		forEachBatch({ config: model.config, examples, batchSize, onProgress }, (batch) => accumulateBatch({ model, adapter, projection, examples, batch, out, sampleSeed }));
 	} finally {
 		adapter.grads.set(savedGrads);
 	}
@@ -55,15 +56,17 @@ type AccumulateBatchParameters = {
 	examples: readonly InfluenceExample[];
 	batch: Row[];
 	out: Floats;
+	sampleSeed?: number;
 };
 
 // Forward and frozen backward of one batch of rows, then each adapter matrix's projected outer products into `out`.
-function accumulateBatch({ model, adapter, projection, examples, batch, out }: AccumulateBatchParameters): void {
+function accumulateBatch({ model, adapter, projection, examples, batch, out, sampleSeed }: AccumulateBatchParameters): void {
 	const { inputs, targets, T, count } = batchTokens(examples, batch);
 	if (count === 0) return;
 	const B = batch.length;
 	const N = B * T;
 	gptForward(model, inputs, targets, B, T);
+	if (sampleSeed !== undefined) sampleTargets(model.batch!.targets, model.batch!.acts.probs, batch, T, model.config.vocabSize, sampleSeed);
 	gptBackward(model, { frozen: true });
 	const { acts, gradActs } = model.batch!;
 	const r = adapter.config.rank;

@@ -284,15 +284,20 @@ export async function readCheckpointFiles(storage: RunStorage, manifest: RunMani
 	return files;
 }
 
-/** A run's snapshots (manifest.snapshots), oldest first, each with its step; a missing one is an error. */
-export async function loadSnapshots(storage: RunStorage, manifest: RunManifest): Promise<{ step: number; checkpoint: ImportedCheckpoint }[]> {
+/** A run's snapshots (manifest.snapshots), oldest first, each with its step (and a LoRA run's, its adapter state);
+ * a missing one is an error. */
+export async function loadSnapshots(storage: RunStorage, manifest: RunManifest): Promise<{ step: number; checkpoint: ImportedCheckpoint; adapter?: TrainerState }[]> {
 	const out = [];
 	for (const directory of manifest.snapshots ?? []) {
 		const files = await readCheckpointFiles(storage, manifest, directory);
 		if (!files.has('weights.safetensors')) throw new TrainingRunError('A snapshot of the training run is missing.', { details: `${manifest.runId}/${directory}` });
 		const checkpoint = importCheckpoint(files);
-		// A LoRA checkpoint's config.json has no training block: its step is in the directory's name.
-		out.push({ step: checkpoint.training?.step ?? Number(directory.slice('checkpoint-'.length)), checkpoint });
+		const where = `${manifest.runId}/${directory}`;
+		const adapterBytes = await storage.read(manifest.runId, `${directory}/${ADAPTER_STATE}`);
+		const adapter = adapterBytes ? readAdapterState(adapterBytes, where) : undefined;
+		// A LoRA checkpoint's config.json has no training block: its step is its adapter's.
+		const step = checkpoint.training?.step ?? adapter?.step ?? Number(directory.slice('checkpoint-'.length));
+		out.push({ step, checkpoint, ...(adapter && { adapter }) });
 	}
 	return out;
 }
