@@ -10,7 +10,9 @@
 // attribution setting skips the training; EVAL_CONFIG='{"checkpoints":2}' overrides fields of the config (and then
 // the results file is not written); EVAL_VARIANTS='[...]' replaces the influence settings measured beside the default;
 // EVAL_REFERENCE=1 also scores with the exact references of eval/reference.ts (full per-example gradients, plain and
-// under EK-FAC: what the index's projection and preconditioner stand in for; about 5 minutes per checkpoint).
+// under EK-FAC: what the index's projection and preconditioner stand in for; about 5 minutes per checkpoint);
+// EVAL_LORA=1 fine-tunes LoRA adapters instead (harness.ts's LORA_EVAL_CONFIG), scores through them as the app's index
+// of a LoRA run does and through the merged weights beside it, and writes bench/results/attribution-lora.json.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -65,16 +67,22 @@ async function child(/** @type {string} */ dir, /** @type {number} */ shard, /**
 			const t0 = Date.now();
 			const subset = (job - 1) % config.models;
 			const seedOffset = Math.floor((job - 1) / config.models);
-			const { params, snapshots } = job === 0 ? h.trainModel(data, null, config, snapshotSteps(config), base) : h.trainModel(data, masks[subset], config, [], base, seedOffset);
-			const all = job === 0 ? snapshots : [params];
-			const out = new Float32Array(all.reduce((s, p) => s + p.length, 0));
-			let o = 0;
-			for (const p of all) out.set(p, (o += p.length) - p.length);
-			writeFileSync(file + '.tmp', new Uint8Array(out.buffer));
-			renameSync(file + '.tmp', file); // whole files only: a killed run leaves no half-written model behind
+			const { params, snapshots, adapters } = job === 0 ? h.trainModel(data, null, config, snapshotSteps(config), base) : h.trainModel(data, masks[subset], config, [], base, seedOffset);
+			// A LoRA full model's adapters go first: the model's file is what marks the job done.
+			if (job === 0 && adapters) writeWhole(join(dir, 'job-0.adapters.f32'), adapters);
+			writeWhole(file, job === 0 ? snapshots : [params]);
 			console.log(`  model ${job} of ${config.models * config.seeds} trained in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 		}
 	});
+}
+
+// Parameter arrays back to back in one file, by rename: a killed run leaves no half-written file behind.
+function writeWhole(/** @type {string} */ file, /** @type {Float32Array[]} */ arrays) {
+	const out = new Float32Array(arrays.reduce((s, p) => s + p.length, 0));
+	let o = 0;
+	for (const p of arrays) out.set(p, (o += p.length) - p.length);
+	writeFileSync(file + '.tmp', new Uint8Array(out.buffer));
+	renameSync(file + '.tmp', file);
 }
 
 function run(/** @type {string[]} */ args) {
@@ -90,10 +98,11 @@ async function main() {
 	let result;
 	await withLoader(async (load) => {
 		const h = await load(HARNESS);
-		config = { ...h.DEFAULT_EVAL_CONFIG, ...JSON.parse(process.env.EVAL_CONFIG ?? '{}') };
+		config = { ...h.DEFAULT_EVAL_CONFIG, ...(process.env.EVAL_LORA ? h.LORA_EVAL_CONFIG : {}), ...JSON.parse(process.env.EVAL_CONFIG ?? '{}') };
 		const trainingKey = createHash('sha256')
 			.update(JSON.stringify([config.lexname, config.base, config.records, config.heldOut, config.planted, config.models, config.subsetFraction, config.vocabSize, config.model, config.train, config.snapshots, config.seed]))
 			.update(config.seeds === 1 ? '' : `seeds ${config.seeds}`)
+			.update(config.lora ? `lora ${JSON.stringify(config.lora)}` : '')
 			.digest('hex')
 			.slice(0, 16);
 		const dir = process.env.EVAL_CACHE ? join(process.env.EVAL_CACHE, trainingKey) : mkdtempSync(join(tmpdir(), 'eval-attribution-'));
@@ -119,7 +128,16 @@ async function main() {
 		const full = read(0);
 		const snapshots = Array.from({ length: config.snapshots }, (_, c) => h.modelWith(data, full.subarray(c * P, (c + 1) * P)));
 		const finalModel = snapshots[snapshots.length - 1];
-		const lastSnapshots = (/** @type {number} */ c) => snapshots.slice(snapshots.length - Math.min(c, snapshots.length));
+		// The checkpoints scored: the snapshots, or a LoRA fine-tune's base with each snapshot's adapter attached.
+		const base = config.lora ? new Float32Array(readFileSync(join(dir, 'base.f32')).buffer.slice(0)) : null;
+		const adapterParams = config.lora ? new Float32Array(readFileSync(join(dir, 'job-0.adapters.f32')).buffer.slice(0)) : null;
+		const evalCheckpoints = snapshots.map((model, c) => {
+			if (!adapterParams || !base) return { model };
+			const size = adapterParams.length / config.snapshots;
+			return h.loraCheckpoint(data, config, base, adapterParams.subarray(c * size, (c + 1) * size));
+		});
+		const lastOf = (/** @type {any[]} */ list, /** @type {number} */ c) => list.slice(list.length - Math.min(c, list.length));
+		const lastSnapshots = (/** @type {number} */ c) => lastOf(evalCheckpoints, c);
 		const checkpoints = lastSnapshots(config.checkpoints);
 		const queries = h.evalQueries(finalModel, data, config);
 		const tScore = Date.now();
@@ -146,7 +164,7 @@ async function main() {
 		if (process.env.EVAL_REFERENCE) {
 			console.log(`Exact references over ${checkpoints.length} checkpoints (full per-example gradients, EK-FAC)...`);
 			const tRef = Date.now();
-			const ref = h.referenceMethodScores(checkpoints, data, queries, config, (/** @type {number} */ done, /** @type {number} */ total) => console.log(`  checkpoint ${done} of ${total}`));
+			const ref = h.referenceMethodScores(lastOf(snapshots, config.checkpoints), data, queries, config, (/** @type {number} */ done, /** @type {number} */ total) => console.log(`  checkpoint ${done} of ${total}`));
 			const refLds = h.methodLds(ref, queries, masks, losses);
 			const refLds1 = h.methodLds(ref, queries, masks, lossesOf(perSeed.slice(0, 1)));
 			reference = {
@@ -156,6 +174,13 @@ async function main() {
 				planted_top1: h.methodPlantedTop1(ref, data, queries),
 				seconds: (Date.now() - tRef) / 1000
 			};
+		}
+		// A LoRA fine-tune's influence through every (merged) weight instead of its adapter, on the same models.
+		let loraWeights = null;
+		if (config.lora) {
+			const m = h.evalMetrics(h.methodScores(lastOf(snapshots, config.checkpoints).map((model) => ({ model })), data, queries, config), data, queries, masks, losses);
+			loraWeights = { lds: m.lds.influence, lds_identity: m.lds.identity, planted_top1: m.plantedTop1.influence };
+			console.log(`  through the merged weights instead of the adapter: LDS ${m.lds.influence.toFixed(3)} (identity ${m.lds.identity.toFixed(3)}), planted top-1 ${m.plantedTop1.influence.toFixed(3)}`);
 		}
 		if (!process.env.EVAL_CACHE) rmSync(dir, { recursive: true, force: true });
 		const ldsQueries = queries.filter((q) => q.kind !== 'planted').length;
@@ -170,6 +195,7 @@ async function main() {
 			lds_by_query_kind: metrics.ldsByKind,
 			variants,
 			...(reference ? { reference } : {}),
+			...(loraWeights ? { lora_through_weights: loraWeights } : {}),
 			planted_top1: metrics.plantedTop1.influence,
 			planted_top1_by_method: metrics.plantedTop1,
 			planted_share_top1: metrics.plantedShareTop1,
@@ -197,21 +223,23 @@ async function main() {
 	console.log(`\n| method | LDS (${r.queries} queries, ${r.models} models x ${r.seeds_per_model} seeds) | LDS against the first seed only | planted top-1 (${r.planted_queries}) |`);
 	console.log('|---|---|---|---|');
 	for (const m of ['influence', 'identity', 'cosine', 'bm25', 'random']) {
-		const name = m === 'influence' ? `influence (${r.config.checkpoints} checkpoints, ${r.config.preconditioner.kind} Fisher of ${r.config.fisher.labels} labels, damping ${r.config.preconditioner.dampingRatio})` : m;
+		const name = m === 'influence' ? `influence (${r.config.lora ? 'LoRA adapter, ' : ''}${r.config.checkpoints} checkpoints, ${r.config.preconditioner.kind} Fisher of ${r.config.fisher.labels} labels, damping ${r.config.preconditioner.dampingRatio})` : m;
 		console.log(`| ${name} | ${f(r[m === 'influence' ? 'lds' : `lds_${m}`])} | ${f(r.lds_one_seed[m])} | ${f(r.planted_top1_by_method[m])} |`);
 	}
 	if (r.reference) {
 		console.log(`| exact gradient dot product (no projection) | ${f(r.reference.lds_identity_exact)} | ${f(r.reference.lds_one_seed.identity)} | ${f(r.reference.planted_top1.identity)} |`);
 		console.log(`| EK-FAC, exact (no projection, damping ${r.config.preconditioner.dampingRatio}) | ${f(r.reference.lds_ekfac_exact)} | ${f(r.reference.lds_one_seed.ekfac)} | ${f(r.reference.planted_top1.ekfac)} |`);
 	}
+	if (r.lora_through_weights) console.log(`| influence through the merged weights instead of the adapter | ${f(r.lora_through_weights.lds)} | | ${f(r.lora_through_weights.planted_top1)} |`);
 	console.log(`\nLDS by query kind: ${JSON.stringify(r.lds_by_query_kind, (_, v) => (typeof v === 'number' ? Number(v.toFixed(3)) : v))}`);
 	console.log(`Planted: record ranks first ${f(r.planted_top1)}, its contributor has the largest share ${f(r.planted_share_top1)}; the model reproduces ${f(r.planted_learned)} of the facts.`);
 	console.log(`Targets: lds >= 0.40 (${r.lds >= 0.4 ? 'met' : 'missed'}), lds >= 2 x identity (${r.lds >= 2 * r.lds_identity ? 'met' : 'missed'}), planted_top1 >= 0.90 (${r.planted_top1 >= 0.9 ? 'met' : 'missed'}).`);
 	console.log(`Base ${r.base_seconds.toFixed(0)} s, training ${r.train_seconds.toFixed(0)} s, scoring ${r.score_seconds.toFixed(0)} s, total ${r.total_seconds.toFixed(0)} s.`);
 	if (!process.env.EVAL_CONFIG) {
+		const name = r.config.lora ? 'attribution-lora.json' : 'attribution.json';
 		mkdirSync(join(root, 'bench/results'), { recursive: true });
-		writeFileSync(join(root, 'bench/results/attribution.json'), JSON.stringify(r, null, '\t') + '\n');
-		console.log('Wrote bench/results/attribution.json');
+		writeFileSync(join(root, 'bench/results', name), JSON.stringify(r, null, '\t') + '\n');
+		console.log(`Wrote bench/results/${name}`);
 	}
 }
 

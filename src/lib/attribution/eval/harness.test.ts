@@ -3,7 +3,8 @@
 // every method's scores and the metrics, repeatable from the seed.
 import { describe, expect, it } from 'vitest';
 import { allSynsets } from '$lib/demo/wordnet.node';
-import { DEFAULT_EVAL_CONFIG, evalData, evalMetrics, evalQueries, methodScores, modelWith, queryLosses, subsetMasks, trainBase, trainModel, type EvalConfig } from './harness';
+import { mergeLora } from '$lib/engine/lora/mergeLora';
+import { DEFAULT_EVAL_CONFIG, evalData, evalMetrics, evalQueries, loraCheckpoint, methodScores, modelWith, queryLosses, subsetMasks, trainBase, trainModel, type EvalConfig } from './harness';
 
 const config: EvalConfig = {
 	...DEFAULT_EVAL_CONFIG,
@@ -22,17 +23,19 @@ const config: EvalConfig = {
 	maxNewTokens: 4
 };
 
-function evaluate() {
-	const data = evalData(allSynsets(), config);
-	const base = trainBase(data, config);
-	const masks = subsetMasks(data.train.length, config);
-	const full = trainModel(data, null, config, [2, 4], base);
+function evaluate(lora: EvalConfig['lora'] = null) {
+	const cfg = { ...config, lora };
+	const data = evalData(allSynsets(), cfg);
+	const base = trainBase(data, cfg);
+	const masks = subsetMasks(data.train.length, cfg);
+	const full = trainModel(data, null, cfg, [2, 4], base);
 	const snapshots = full.snapshots.map((p) => modelWith(data, p));
-	const queries = evalQueries(snapshots[1], data, config);
-	const scores = methodScores(snapshots, data, queries, config);
-	const perModel = masks.map((mask) => queryLosses(modelWith(data, trainModel(data, mask, config, [], base).params), queries));
+	const queries = evalQueries(snapshots[1], data, cfg);
+	const checkpoints = lora ? full.adapters!.map((a) => loraCheckpoint(data, cfg, base, a)) : snapshots.map((model) => ({ model }));
+	const scores = methodScores(checkpoints, data, queries, cfg);
+	const perModel = masks.map((mask) => queryLosses(modelWith(data, trainModel(data, mask, cfg, [], base).params), queries));
 	const losses = queries.map((_, q) => Float64Array.from(perModel, (l) => l[q]));
-	return { data, masks, queries, scores, metrics: evalMetrics(scores, data, queries, masks, losses) };
+	return { data, base, full, masks, queries, scores, metrics: evalMetrics(scores, data, queries, masks, losses) };
 }
 
 describe('the attribution evaluation harness', () => {
@@ -51,5 +54,20 @@ describe('the attribution evaluation harness', () => {
 		// BM25 finds a planted word's record: no other record contains the invented word.
 		expect(metrics.plantedTop1.bm25).toBe(1);
 		expect(evaluate().metrics).toEqual(metrics);
+	}, 120_000);
+
+	it('fine-tunes LoRA adapters when asked: merged snapshots, their adapters, influence through the adapters', () => {
+		const lora = { rank: 2, alpha: 4 };
+		const { data, base, full, scores, metrics } = evaluate(lora);
+		expect(full.adapters).toHaveLength(2);
+		// The merged snapshot is the base plus the adapter's update; the adapter moved from its init.
+		const checkpoint = loraCheckpoint(data, { ...config, lora }, base, full.adapters![1]);
+		expect(mergeLora(base, checkpoint.adapter!)).toEqual(full.snapshots[1]);
+		expect(full.snapshots[1]).not.toEqual(base);
+		// Influence over the adapter's k: its scores differ from those over every weight.
+		const weights = evaluate().scores;
+		expect(scores.influence[0]).not.toEqual(weights.influence[0]);
+		expect(scores.influence.every((s) => s.every(Number.isFinite))).toBe(true);
+		expect(Math.abs(metrics.lds.influence)).toBeLessThanOrEqual(1);
 	}, 120_000);
 });

@@ -14,10 +14,14 @@ import { IGNORE_INDEX } from '$lib/engine/cpu/crossEntropy';
 import type { Floats } from '$lib/engine/cpu/floats';
 import { createGPT, gptForward, type GPT } from '$lib/engine/cpu/gpt';
 import { createRng } from '$lib/engine/random';
+import { loraConfig, type LoraConfig } from '$lib/engine/lora/config';
+import { attachLora, createLoraAdapter } from '$lib/engine/lora/lora';
+import { mergeLora } from '$lib/engine/lora/mergeLora';
+import { LoraTrainer } from '$lib/engine/lora/trainer';
 import { Trainer, trainConfig, type TrainConfig } from '$lib/engine/train/trainer';
 import { bm25Score, buildBm25Corpus, words } from '../spans/bm25';
-import { DEFAULT_PROJECTION, gptProjection, projectedGradients, type InfluenceExample, type ProjectionOptions } from '../influence/gradients';
-import { DEFAULT_FISHER, fisherGradients, influenceShares, type FisherOptions } from '../influence/index';
+import { DEFAULT_PROJECTION, type InfluenceExample, type ProjectionOptions } from '../influence/gradients';
+import { checkpointProjectedGradients, checkpointProjection, DEFAULT_FISHER, fisherGradients, influenceShares, type FisherOptions, type InfluenceCheckpoint } from '../influence/index';
 import { DEFAULT_PRECONDITIONER, fitPreconditioner, precondition, type PreconditionerOptions } from '../influence/preconditioner';
 import { lds } from './lds';
 import { plantedFacts } from './planted';
@@ -43,6 +47,9 @@ export type EvalConfig = {
 	vocabSize: number;
 	model: Partial<GPTConfig>;
 	train: Partial<TrainConfig>;
+	/** Fine-tune a LoRA adapter of this config on the frozen base instead of every weight (the app's LoRA fine-tunes;
+	 * needs a base). Influence is then through the adapter, as the app's index of a LoRA run is. */
+	lora: Partial<LoraConfig> | null;
 	/** Training seeds per subset: each subset model is trained once per seed and a query's loss on the subset is the
 	 * mean over them, which takes out part of retraining's own noise (two seeds' losses agree only to a Spearman of
 	 * about 0.5 here). */
@@ -72,6 +79,7 @@ export const DEFAULT_EVAL_CONFIG: EvalConfig = {
 	vocabSize: 512,
 	model: {},
 	train: { steps: 90, batchSize: 8, lr: 3e-3, minLr: 3e-4, warmupSteps: 5, seed: 1 },
+	lora: null,
 	seeds: 2,
 	checkpoints: 4,
 	snapshots: 4,
@@ -80,6 +88,13 @@ export const DEFAULT_EVAL_CONFIG: EvalConfig = {
 	fisher: { ...DEFAULT_FISHER },
 	maxNewTokens: 24,
 	seed: 7
+};
+
+/** What EVAL_LORA=1 changes: rank-8 adapters (the app's default LoRA) fine-tuned at a higher learning rate, as LoRA
+ * is; the rest is DEFAULT_EVAL_CONFIG's. */
+export const LORA_EVAL_CONFIG: Pick<EvalConfig, 'lora' | 'train'> = {
+	lora: { rank: 8, alpha: 16 },
+	train: { ...DEFAULT_EVAL_CONFIG.train, lr: 1e-2, minLr: 1e-3 }
 };
 
 /** A record of the evaluation Datanet: its CID, text, contributor and tokens (<|endoftext|> on both sides). */
@@ -127,8 +142,8 @@ export function trainBase(data: EvalData, config: EvalConfig): Float32Array {
 }
 
 /** Trains a model on the records in the mask (all when null), from the base when given, with the training seed plus
- * seedOffset; returns the parameters at each snapshot step. */
-export function trainModel(data: EvalData, mask: Uint8Array | null, config: EvalConfig, snapshotSteps: readonly number[] = [], base: Float32Array | null = null, seedOffset = 0): { params: Float32Array; snapshots: Float32Array[] } {
+ * seedOffset; returns the parameters at each snapshot step (merged, for a LoRA fine-tune, and its adapter's too). */
+export function trainModel(data: EvalData, mask: Uint8Array | null, config: EvalConfig, snapshotSteps: readonly number[] = [], base: Float32Array | null = null, seedOffset = 0): TrainedModel {
 	const parts = data.train.filter((_, i) => mask === null || mask[i] === 1).map((r) => r.tokens.subarray(1));
 	const stream = new Int32Array(1 + parts.reduce((s, p) => s + p.length, 0));
 	stream[0] = data.endOfText;
@@ -138,10 +153,40 @@ export function trainModel(data: EvalData, mask: Uint8Array | null, config: Eval
 		offset += p.length;
 	}
 	const seed = (config.train.seed ?? 1) + seedOffset;
-	return runTrainer(data, stream, trainConfig({ ...config.train, seed, evalEvery: 1_000_000, evalBatches: 1 }), base, snapshotSteps);
+	const train = trainConfig({ ...config.train, seed, evalEvery: 1_000_000, evalBatches: 1 });
+	if (config.lora) {
+		if (!base) throw new Error('A LoRA fine-tune needs the base model.');
+		const trainer = new LoraTrainer({ config: data.model, params: base }, { train: { tokens: stream }, validation: { tokens: new Int32Array(0) } }, train, loraConfig(config.lora));
+		const snapshots: Float32Array[] = [];
+		const adapters: Float32Array[] = [];
+		for (let s = 1; s <= train.steps; s++) {
+			trainer.trainStep();
+			if (snapshotSteps.includes(s)) {
+				snapshots.push(mergeLora(base, trainer.adapter));
+				adapters.push(Float32Array.from(trainer.adapter.params));
+			}
+		}
+		return { params: mergeLora(base, trainer.adapter), snapshots, adapters };
+	}
+	return runTrainer(data, stream, train, base, snapshotSteps);
 }
 
-function runTrainer(data: EvalData, stream: Int32Array, train: TrainConfig, init: Float32Array | null, snapshotSteps: readonly number[]): { params: Float32Array; snapshots: Float32Array[] } {
+/** A trained model's final parameters and its snapshots; a LoRA fine-tune's merged, with its adapter's at each snapshot. */
+export type TrainedModel = { params: Float32Array; snapshots: Float32Array[]; adapters?: Float32Array[] };
+
+/** A checkpoint to score at: a model, or for a LoRA fine-tune the base with that checkpoint's adapter attached. */
+export type EvalCheckpoint = Pick<InfluenceCheckpoint, 'model' | 'adapter'>;
+
+/** The LoRA fine-tune's checkpoint: the base with an adapter of the config's LoRA holding these parameters. */
+export function loraCheckpoint(data: EvalData, config: EvalConfig, base: Float32Array, adapterParams: Float32Array): EvalCheckpoint {
+	const model = modelWith(data, base);
+	const adapter = createLoraAdapter(data.model, loraConfig(config.lora ?? {}));
+	adapter.params.set(adapterParams);
+	attachLora(model, adapter);
+	return { model, adapter };
+}
+
+function runTrainer(data: EvalData, stream: Int32Array, train: TrainConfig, init: Float32Array | null, snapshotSteps: readonly number[]): TrainedModel {
 	const trainer = new Trainer(data.model, { train: { tokens: stream }, validation: { tokens: new Int32Array(0) } }, train);
 	if (init) trainer.model.params.set(init);
 	const snapshots: Float32Array[] = [];
@@ -205,20 +250,21 @@ export type MethodScores = Record<'influence' | 'identity' | 'cosine' | 'bm25' |
 /** Scores queries against the training records with each method, the gradient ones summed over the checkpoints (the
  * app's index: buildInfluenceIndex's per-checkpoint gradients and preconditioner). Gradients are kept per model and
  * setting, so settings that differ only in the preconditioner reuse them. */
-export function methodScores(checkpoints: readonly GPT[], data: EvalData, queries: readonly EvalQuery[], config: EvalConfig): MethodScores {
+export function methodScores(checkpoints: readonly EvalCheckpoint[], data: EvalData, queries: readonly EvalQuery[], config: EvalConfig): MethodScores {
 	const n = data.train.length;
 	const Q = queries.length;
 	const zeros = () => Array.from({ length: Q }, () => new Float64Array(n));
 	const out: MethodScores = { influence: zeros(), identity: zeros(), cosine: zeros(), bm25: zeros(), random: zeros() };
 	const records = data.train.map((r) => ({ tokens: r.tokens }));
-	for (const model of checkpoints) {
-		const projection = gptProjection(model.config, config.projection);
+	for (const checkpoint of checkpoints) {
+		const { model } = checkpoint;
+		const projection = checkpointProjection(checkpoint, config.projection);
 		const k = projection.k;
 		const key = JSON.stringify(config.projection);
-		const G = memo(model, `records ${key}`, () => projectedGradients({ model, projection, examples: records }));
-		const Gq = memo(model, `queries ${key} ${Q}`, () => projectedGradients({ model, projection, examples: queries.map((q) => q.example) }));
+		const G = memo(model, `records ${key}`, () => checkpointProjectedGradients(checkpoint, { projection, examples: records }));
+		const Gq = memo(model, `queries ${key} ${Q}`, () => checkpointProjectedGradients(checkpoint, { projection, examples: queries.map((q) => q.example) }));
 		const fisherKey = `fisher ${key} ${JSON.stringify(config.fisher)}`;
-		const fisher = memo(model, fisherKey, () => fisherGradients({ checkpoint: { model }, projection, examples: records, gradients: G, fisher: config.fisher }));
+		const fisher = memo(model, fisherKey, () => fisherGradients({ checkpoint, projection, examples: records, gradients: G, fisher: config.fisher }));
 		const preconditioner = memo(model, `${fisherKey} ${JSON.stringify(config.preconditioner)}`, () => fitPreconditioner({ ...fisher, projection, options: config.preconditioner }));
 		const norms = rowNorms(G, n, k);
 		const queryNorms = rowNorms(Gq, Q, k);
