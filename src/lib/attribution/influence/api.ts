@@ -1,6 +1,7 @@
 // The influence half of the attribution worker's API: build a trained model's influence index from its training run
-// (the run's own token streams, its snapshots and latest checkpoint, so the index covers exactly the records the model trained on,
-// with their contributors read from IndexedDB; a LoRA run's gradients are its adapter's), keep it in OPFS keyed by the weights hash, and answer queries.
+// (the run's own token streams, its snapshots and latest checkpoint, so the index covers exactly the records the model
+// trained on, with their contributors read from IndexedDB; a LoRA run's gradients are its adapter's), keep it in OPFS
+// keyed by the weights hash, and answer queries.
 // Scoring runs on WebGPU when the worker gets a hardware adapter and on the CPU otherwise (a software adapter is
 // slower than the CPU path, measured in bench/results/influence.json); both compute the same dot products.
 import { recordText } from '$lib/core/record';

@@ -6,7 +6,7 @@ import { createRng } from '$lib/engine/random';
 import { Trainer, trainConfig } from '$lib/engine/train/trainer';
 import { gptProjection, projectedGradients, type InfluenceExample } from './gradients';
 import type { Projection } from './projection';
-import { maxRelativeError, projectMatrix, randomExamples } from './test-fixtures';
+import { drawnMeanNorms, maxRelativeError, projectMatrix, randomExamples } from './test-fixtures';
 
 const config = gptConfig('tiny', { vocabSize: 37, blockSize: 8, nLayer: 2, nHead: 2, nEmbd: 8 });
 
@@ -102,17 +102,7 @@ describe('projectedGradients', () => {
 		const draws = 400;
 		const copies = Array.from({ length: draws }, () => examples[8]);
 		const G = projectedGradients({ model, projection, examples: copies, sampleSeed: 1 });
-		const mean = new Float64Array(k);
-		let norms = 0;
-		for (let d = 0; d < draws; d++) {
-			let sq = 0;
-			for (let j = 0; j < k; j++) {
-				mean[j] += G[d * k + j] / draws;
-				sq += G[d * k + j] ** 2;
-			}
-			norms += Math.sqrt(sq) / draws;
-		}
-		const meanNorm = Math.sqrt(mean.reduce((s, x) => s + x * x, 0));
+		const { meanNorm, normMean: norms } = drawnMeanNorms(G, draws, k);
 		const dataNorm = Math.sqrt(Array.from(data.subarray(8 * k, 9 * k)).reduce((s, x) => s + x * x, 0));
 		expect(meanNorm / norms).toBeLessThan(0.15);
 		expect(dataNorm / norms).toBeGreaterThan(0.3);

@@ -1,5 +1,6 @@
 // Fixtures for the influence tests (imported by tests only): seeded random examples, f16 matrices and queries, the
-// explicit projection of a full gradient matrix, and the relative error of one example's projected gradient.
+// explicit projection of a full gradient matrix, the relative error of one example's projected gradient, and the norms of
+// drawn-label gradients' mean.
 import { toFloat16Bits } from '$lib/engine/checkpoint/float16';
 import { createRng } from '$lib/engine/random';
 import type { InfluenceExample } from './gradients';
@@ -57,4 +58,20 @@ export function maxRelativeError(actual: ArrayLike<number>, expected: ArrayLike<
 		err = Math.max(err, Math.abs(actual[from + j] - expected[from + j]));
 	}
 	return err / norm;
+}
+
+/** For n rows of k gradients of one example at labels drawn n times: the norm of their mean, and their mean norm. The
+ * mean of grad -log p(y) over y ~ p is 0, so the first shrinks like 1/sqrt(n) against the second. */
+export function drawnMeanNorms(G: ArrayLike<number>, n: number, k: number): { meanNorm: number; normMean: number } {
+	const mean = new Float64Array(k);
+	let normMean = 0;
+	for (let d = 0; d < n; d++) {
+		let sq = 0;
+		for (let j = 0; j < k; j++) {
+			mean[j] += G[d * k + j] / n;
+			sq += G[d * k + j] ** 2;
+		}
+		normMean += Math.sqrt(sq) / n;
+	}
+	return { meanNorm: Math.sqrt(mean.reduce((s, x) => s + x * x, 0)), normMean };
 }
